@@ -1,0 +1,1 @@
+"""ims-callbacks: declarative Alibaba Cloud IMS event callbacks."""
