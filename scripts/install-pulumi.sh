@@ -63,7 +63,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 export GOFLAGS="-mod=mod ${GOFLAGS:-}"
 go mod init pulumi-cli-build >/dev/null 2>&1
-step() { log "[$1/5] $2"; }
+step() { log "[$1/4] $2"; }
 step 1 "resolving github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION (download progress below)"
 go get -x github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@"$PULUMI_VERSION" \
        github.com/pulumi/pulumi/sdk/v3@"$PULUMI_VERSION" 2>&1 \
@@ -82,25 +82,36 @@ build() {
   log "    done in $(( SECONDS - start )) s"
 }
 
-step 3 "compiling the pulumi CLI"
+step 2 "compiling the pulumi CLI"
 build github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-step 4 "resolving and compiling the Python language host (pulumi-language-python)"
-# The host is its own Go module without tags, so only pseudo-versions exist. The module proxy
-# here serves the one at the v3.274.1 commit only if the tag's .info carries its commit hash;
-# otherwise we take LANGUAGE_HOST_VERSION, a pseudo-version the proxy is known to serve, and build
-# it against the pinned pkg/sdk (MVS keeps them at $PULUMI_VERSION). That pseudo-version is not in
-# the public checksum database, so GONOSUMDB is set for this one module path (go.sum still pins it).
+step 3 "resolving and compiling the Python language host (pulumi-language-python)"
+# The host is its own Go module without tags, so only pseudo-versions exist. If the proxy tells
+# the commit of the CLI tag, the host at that commit is built against the same pkg/sdk. The
+# module proxy reachable here does not (no Origin in .info) and serves only known
+# pseudo-versions, so we fall back to the newest one known to be served and build it against
+# the pkg/sdk release of its own time, in a separate wrapper module (it does not compile against
+# pkg v3.274). Language hosts talk to the CLI over a versioned gRPC protocol (the Java and .NET
+# hosts ship on their own release cycles), and this pairing is exercised by tests/engine.
+# That pseudo-version is not in the public checksum database, so GONOSUMDB names that one path.
 HOST_MOD=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
+export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python"
 SHA="$(go mod download -json github.com/pulumi/pulumi/sdk/v3@"$PULUMI_VERSION" \
        | python3 -c 'import json,sys; print(json.load(sys.stdin).get("Origin",{}).get("Hash",""))')"
-HOST_VERSION="${SHA:-${LANGUAGE_HOST_VERSION:-v3.0.0-20250806165243-bee5e4fa4815}}"
-log "    language host version: $HOST_VERSION"
-export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python"
-go get "$HOST_MOD@$HOST_VERSION" >&2
-go get github.com/pulumi/pulumi/pkg/v3@"$PULUMI_VERSION" github.com/pulumi/pulumi/sdk/v3@"$PULUMI_VERSION" >&2
+if [ -n "$SHA" ]; then
+  HOST_VERSION="$SHA"; HOST_PKG="$PULUMI_VERSION"
+else
+  HOST_VERSION="${LANGUAGE_HOST_VERSION:-v3.0.0-20250806165243-bee5e4fa4815}"
+  HOST_PKG="${LANGUAGE_HOST_PKG_VERSION:-v3.188.0}"
+  mkdir -p "$work/host" && cd "$work/host" && go mod init pulumi-language-host-build >/dev/null 2>&1
+fi
+log "    language host $HOST_VERSION built against pkg/sdk $HOST_PKG"
+go get "$HOST_MOD@$HOST_VERSION" github.com/pulumi/pulumi/pkg/v3@"$HOST_PKG" \
+       github.com/pulumi/pulumi/sdk/v3@"$HOST_PKG" >&2
+LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$HOST_PKG"
 build "$HOST_MOD"
+cd "$work"
 
-step 5 "copying the bundled helper scripts from the sdk/v3 module"
+step 4 "copying the bundled helper scripts from the sdk/v3 module"
 SDK_DIR="$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
 install -m 0755 "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" "$BIN.partial/"
 install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$BIN.partial/"

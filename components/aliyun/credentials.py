@@ -1,0 +1,254 @@
+"""The credential chain, evaluated at call time (nothing is cached or stored in Pulumi state).
+
+Sources, first match wins:
+
+1. stack config ``alicloud:accessKey`` + ``alicloud:secretKey`` (+ ``alicloud:securityToken``);
+2. env ``ALICLOUD_ACCESS_KEY`` + ``ALICLOUD_SECRET_KEY`` (+ ``ALICLOUD_SECURITY_TOKEN``), as
+   the alicloud Pulumi/Terraform provider reads them;
+3. env ``ALIBABA_CLOUD_ACCESS_KEY_ID`` + ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``
+   (+ ``ALIBABA_CLOUD_SECURITY_TOKEN``);
+4. a named profile: ``alicloud:profile``, else ``ALICLOUD_PROFILE``, else
+   ``ALIBABA_CLOUD_PROFILE``, looked up in the aliyun CLI file (``alicloud:sharedCredentialsFile``
+   / ``ALICLOUD_SHARED_CREDENTIALS_FILE`` / ``~/.aliyun/config.json``), then in
+   ``ALIBABA_CLOUD_CREDENTIALS_FILE`` / ``~/.alibabacloud/credentials.ini``;
+5. OIDC role (RRSA): ``ALIBABA_CLOUD_ROLE_ARN`` + ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN`` +
+   ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``;
+6. the default profile of those files (the CLI file's ``current``, the ini's ``[default]``);
+7. ``ALIBABA_CLOUD_CREDENTIALS_URI``;
+8. an ECS RAM role named by ``alicloud:ecsRoleName`` / ``ALICLOUD_ECS_ROLE_NAME`` /
+   ``ALIBABA_CLOUD_ECS_METADATA``.
+
+These are the sources of ``alibabacloud_credentials``' default chain, but selected here from
+the *current* environment: that library reads its environment variables once at import time,
+which is wrong for a long-lived provider process and for tests. Unlike the library, the ECS
+metadata service is never probed unless a role is named, so "no credentials" is a fast, clear
+error instead of a metadata timeout off ECS.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from alibabacloud_credentials.client import Client as CredentialClient
+from alibabacloud_credentials.provider import (
+    CLIProfileCredentialsProvider,
+    EcsRamRoleCredentialsProvider,
+    OIDCRoleArnCredentialsProvider,
+    ProfileCredentialsProvider,
+    StaticAKCredentialsProvider,
+    StaticSTSCredentialsProvider,
+    URLCredentialsProvider,
+)
+
+from components.aliyun.errors import CredentialError
+
+SESSION_NAME = "ims-callbacks"
+
+OPTIONS_HELP = (
+    "stack config alicloud:accessKey + alicloud:secretKey (pulumi config set --secret);"
+    " env ALICLOUD_ACCESS_KEY + ALICLOUD_SECRET_KEY;"
+    " env ALIBABA_CLOUD_ACCESS_KEY_ID + ALIBABA_CLOUD_ACCESS_KEY_SECRET;"
+    " a profile (alicloud:profile / ALIBABA_CLOUD_PROFILE) in ~/.aliyun/config.json or"
+    " ~/.alibabacloud/credentials.ini;"
+    " OIDC: ALIBABA_CLOUD_ROLE_ARN + ALIBABA_CLOUD_OIDC_PROVIDER_ARN +"
+    " ALIBABA_CLOUD_OIDC_TOKEN_FILE;"
+    " ALIBABA_CLOUD_CREDENTIALS_URI;"
+    " an ECS RAM role (alicloud:ecsRoleName / ALIBABA_CLOUD_ECS_METADATA)"
+)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    description: str
+    build: Callable[[], object]
+
+
+def _mask(access_key_id: str) -> str:
+    return f"{access_key_id[:4]}****{access_key_id[-3:]}" if len(access_key_id) > 8 else "****"
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def _static(
+    where: str, key_id: str | None, secret: str | None, token: str | None, names: tuple[str, str]
+) -> _Choice | None:
+    if not key_id and not secret:
+        return None
+    if not key_id or not secret:
+        present, missing = names if key_id else names[::-1]
+        raise CredentialError(f"{where}: {present} is set but {missing} is missing")
+    kind = "STS token" if token else "AccessKey"
+
+    def build() -> object:
+        if token:
+            return StaticSTSCredentialsProvider(
+                access_key_id=key_id, access_key_secret=secret, security_token=token
+            )
+        return StaticAKCredentialsProvider(access_key_id=key_id, access_key_secret=secret)
+
+    return _Choice(f"{where} ({kind} {_mask(key_id)})", build)
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("HOME") or Path.home())
+
+
+def _cli_profiles(path: Path) -> tuple[set[str], str | None]:
+    """Profile names and the ``current`` one in an aliyun CLI ``config.json`` (no secrets read)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set(), None
+    if not isinstance(data, dict):
+        return set(), None
+    names = {p["name"] for p in data.get("profiles", []) if isinstance(p, dict) and p.get("name")}
+    current = data.get("current")
+    return names, current if isinstance(current, str) and current else None
+
+
+def _ini_sections(path: Path) -> set[str]:
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (OSError, configparser.Error):
+        return set()
+    return set(parser.sections())
+
+
+def _find_profile(name: str | None, cli_file: Path, ini_file: Path, what: str) -> _Choice | None:
+    """Profile ``name`` (None: the files' default) from the CLI file, else from the ini file."""
+    cli_names, current = _cli_profiles(cli_file)
+    cli_name = name or current
+    if cli_name and cli_name in cli_names:
+        return _Choice(
+            f"{what} {cli_name!r} in {cli_file}",
+            lambda: CLIProfileCredentialsProvider(
+                profile_name=cli_name, profile_file=str(cli_file)
+            ),
+        )
+    ini_name = name or "default"
+    if ini_name in _ini_sections(ini_file):
+        return _Choice(
+            f"{what} {ini_name!r} in {ini_file}",
+            lambda: ProfileCredentialsProvider(profile_name=ini_name, profile_file=str(ini_file)),
+        )
+    return None
+
+
+def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
+    def cfg(key: str) -> str | None:
+        return config.get(f"alicloud:{key}") or None
+
+    def var(name: str) -> str | None:
+        return env.get(name) or None
+
+    static = (
+        _static(
+            "stack config alicloud:accessKey",
+            cfg("accessKey"),
+            cfg("secretKey"),
+            cfg("securityToken"),
+            ("alicloud:accessKey", "alicloud:secretKey"),
+        )
+        or _static(
+            "env ALICLOUD_ACCESS_KEY",
+            var("ALICLOUD_ACCESS_KEY"),
+            var("ALICLOUD_SECRET_KEY"),
+            var("ALICLOUD_SECURITY_TOKEN"),
+            ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY"),
+        )
+        or _static(
+            "env ALIBABA_CLOUD_ACCESS_KEY_ID",
+            var("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+            var("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+            var("ALIBABA_CLOUD_SECURITY_TOKEN"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        )
+    )
+    if static:
+        return static
+
+    home = _home(env)
+    cli_file = Path(
+        _first(cfg("sharedCredentialsFile"), var("ALICLOUD_SHARED_CREDENTIALS_FILE"))
+        or home / ".aliyun" / "config.json"
+    )
+    ini_file = Path(
+        var("ALIBABA_CLOUD_CREDENTIALS_FILE") or home / ".alibabacloud" / "credentials.ini"
+    )
+    for key, name in (
+        ("stack config alicloud:profile", cfg("profile")),
+        ("env ALICLOUD_PROFILE", var("ALICLOUD_PROFILE")),
+        ("env ALIBABA_CLOUD_PROFILE", var("ALIBABA_CLOUD_PROFILE")),
+    ):
+        if name:
+            named = _find_profile(name, cli_file, ini_file, f"profile (from {key})")
+            if named is None:
+                raise CredentialError(
+                    f"profile {name!r} (from {key}) was not found in {cli_file} or {ini_file}"
+                )
+            return named
+
+    role_arn = var("ALIBABA_CLOUD_ROLE_ARN")
+    provider_arn = var("ALIBABA_CLOUD_OIDC_PROVIDER_ARN")
+    token_file = var("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
+    if role_arn and provider_arn and token_file:
+        session = var("ALIBABA_CLOUD_ROLE_SESSION_NAME") or SESSION_NAME
+        return _Choice(
+            f"OIDC role {role_arn} (env ALIBABA_CLOUD_ROLE_ARN)",
+            lambda: OIDCRoleArnCredentialsProvider(
+                role_arn=role_arn,
+                oidc_provider_arn=provider_arn,
+                oidc_token_file_path=token_file,
+                role_session_name=session,
+            ),
+        )
+
+    default_profile = _find_profile(None, cli_file, ini_file, "default profile")
+    if default_profile:
+        return default_profile
+
+    uri = var("ALIBABA_CLOUD_CREDENTIALS_URI")
+    if uri:
+        return _Choice(
+            "credentials URI (env ALIBABA_CLOUD_CREDENTIALS_URI)",
+            lambda: URLCredentialsProvider(uri=uri),
+        )
+
+    role = _first(
+        cfg("ecsRoleName"), var("ALICLOUD_ECS_ROLE_NAME"), var("ALIBABA_CLOUD_ECS_METADATA")
+    )
+    if role:
+        return _Choice(
+            f"ECS RAM role {role!r} (instance metadata)",
+            lambda: EcsRamRoleCredentialsProvider(role_name=role, async_update_enabled=False),
+        )
+
+    raise CredentialError(f"no Alibaba Cloud credentials found; set one of: {OPTIONS_HELP}")
+
+
+def load_credentials(
+    config: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+) -> CredentialClient:
+    """A credentials client for the first configured source (see the module docstring).
+
+    ``config`` holds stack config with full keys (``alicloud:accessKey``...); ``environ``
+    defaults to ``os.environ`` read now. Raises :class:`CredentialError` when nothing is
+    configured or a source is incomplete. No network call is made here.
+    """
+    choice = _select(config or {}, os.environ if environ is None else environ)
+    return CredentialClient(provider=choice.build())
+
+
+def describe_source(
+    config: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+) -> str:
+    """Which source :func:`load_credentials` would use, for logs (no secrets)."""
+    return _select(config or {}, os.environ if environ is None else environ).description

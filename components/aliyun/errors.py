@@ -1,0 +1,167 @@
+"""Errors raised by the aliyun layer, translated from SDK exceptions and redacted.
+
+The official SDKs put the request URL (with every query parameter, e.g. ``AuthKey``) into
+transport-error messages, and a server may echo parameters back in its ``Message``. Nothing
+from an SDK exception reaches a ``CloudError`` without going through :func:`redact`, and
+``CloudError`` is always raised ``from None`` so the original exception (and its chain) never
+shows up in a traceback that Pulumi prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import requests
+from darabonba.exceptions import ResponseException
+from Tea.exceptions import TeaException, UnretryableException
+
+from components.core.fingerprint import redact as redact_secrets
+
+RETRYABLE_CODES: frozenset[str] = frozenset(
+    {"Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable"}
+)
+"""Error codes that are worth retrying, whatever the HTTP status."""
+
+_MAX_MESSAGE = 300
+_QUERY = re.compile(r"\?[^\s'\"<>)]*")
+_SENSITIVE_PAIR = re.compile(
+    r"(?i)\b(AuthKey|Signature|SecurityToken|AccessKeySecret|AccessKeyId|Authorization"
+    r"|x-acs-security-token|x-acs-accesskey-id)(\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^\s&,;'\"]+)"
+)
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class CredentialError(Exception):
+    """No usable credentials were found or they are incomplete (never contains a secret)."""
+
+
+class CloudError(Exception):
+    """A failed cloud call: what, where, code/status/RequestId and a redacted message.
+
+    ``str()`` is one line, e.g. ``ice:SetEventCallback in cn-beijing failed: Forbidden.RAM
+    (HTTP 403, RequestId 5E1B...): You are not authorized to do this action.``
+    """
+
+    def __init__(
+        self,
+        *,
+        operation: str,
+        region: str,
+        code: str,
+        message: str,
+        http_status: int | None = None,
+        request_id: str | None = None,
+        retryable: bool = False,
+        attempts: int = 1,
+    ) -> None:
+        self.operation = operation
+        self.region = region
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.request_id = request_id
+        self.retryable = retryable
+        self.attempts = attempts
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        details = []
+        if self.http_status is not None:
+            details.append(f"HTTP {self.http_status}")
+        if self.request_id:
+            details.append(f"RequestId {self.request_id}")
+        if self.attempts > 1:
+            details.append(f"{self.attempts} attempts")
+        suffix = f" ({', '.join(details)})" if details else ""
+        text = f"{self.operation} in {self.region} failed: {self.code}{suffix}"
+        return f"{text}: {self.message}" if self.message else text
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove known secret values, URL query strings and ``name=value`` pairs of sensitive names.
+
+    The result is also cut to a few hundred characters: enough for a human, too short to carry
+    a dumped request.
+    """
+    text = redact_secrets(text, secrets)
+    text = _QUERY.sub("?<redacted>", text)
+    text = _SENSITIVE_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
+
+
+def _transport_cause(exc: BaseException) -> BaseException | None:
+    """The requests-level exception behind an SDK transport failure, if that is what ``exc`` is.
+
+    The SDK turns an ``IOError`` from requests into ``RetryError(str(e))`` inside the ``except``
+    block, so the original is the implicit ``__context__``; then it wraps that in
+    ``UnretryableException.inner_exception``.
+    """
+    inner = exc.inner_exception if isinstance(exc, UnretryableException) else exc
+    candidates = (inner, getattr(inner, "__context__", None), getattr(inner, "__cause__", None))
+    for candidate in candidates:
+        if isinstance(candidate, _TRANSPORT_ERRORS):
+            return candidate
+    return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for throttling, ServiceUnavailable, HTTP 5xx/429 and connection resets/timeouts.
+
+    TLS failures (certificate verification) are not retried: they do not heal by waiting.
+    Everything else (InvalidParameter, Forbidden.RAM, SignatureDoesNotMatch, ...) is final.
+    """
+    if isinstance(exc, ResponseException):
+        status = exc.status_code
+        return exc.code in RETRYABLE_CODES or (
+            status is not None and (status >= 500 or status == 429)
+        )
+    cause = _transport_cause(exc)
+    return cause is not None and not isinstance(cause, requests.exceptions.SSLError)
+
+
+def to_cloud_error(
+    exc: BaseException,
+    *,
+    operation: str,
+    region: str,
+    attempts: int,
+    secrets: Iterable[str] = (),
+) -> CloudError:
+    """Translate any exception from an SDK call into a redacted :class:`CloudError`."""
+    secrets = tuple(secrets)
+    retryable = is_retryable(exc)
+    if isinstance(exc, ResponseException):
+        data = exc.data if isinstance(exc.data, dict) else {}
+        raw = data.get("Message") or data.get("message") or exc.message or ""
+        request_id = getattr(exc, "request_id", None) or data.get("RequestId")
+        return CloudError(
+            operation=operation,
+            region=region,
+            code=str(exc.code or "Unknown"),
+            message=redact(str(raw), secrets),
+            http_status=exc.status_code,
+            request_id=str(request_id) if request_id and request_id != "None" else None,
+            retryable=retryable,
+            attempts=attempts,
+        )
+    cause = _transport_cause(exc)
+    if cause is not None:
+        code, raw = type(cause).__name__, str(cause)
+    else:
+        inner = exc.inner_exception if isinstance(exc, UnretryableException) else exc
+        code = type(inner).__name__
+        raw = str(inner.message) if isinstance(inner, TeaException) else str(inner)
+    return CloudError(
+        operation=operation,
+        region=region,
+        code=code,
+        message=redact(raw, secrets),
+        retryable=retryable,
+        attempts=attempts,
+    )

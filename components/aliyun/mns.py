@@ -1,0 +1,187 @@
+"""MnsClient: queues through the official MNS management SDK (mns-open 2022-01-19)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from alibabacloud_credentials.client import Client as CredentialClient
+from alibabacloud_mns_open20220119.client import Client as MnsSdk
+from alibabacloud_mns_open20220119.models import (
+    CreateQueueRequest,
+    CreateQueueRequestTag,
+    DeleteQueueRequest,
+    GetQueueAttributesRequest,
+    ListQueueRequest,
+    SetQueueAttributesRequest,
+)
+
+from components.aliyun.calls import invoke, require_success
+from components.aliyun.endpoints import Timeouts, Transport, regional_host, sdk_config
+from components.aliyun.errors import CloudError
+from components.aliyun.retry import RetryPolicy
+from components.core.settings import QueueSettings
+
+QUEUE_NOT_EXIST = "QueueNotExist"
+_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueAttributes:
+    """The GetQueueAttributes fields this project manages or checks."""
+
+    name: str
+    queue_type: str
+    retention_seconds: int
+    visibility_timeout_seconds: int
+    polling_wait_seconds: int
+    max_message_bytes: int
+    delay_seconds: int
+    logging: bool
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> QueueAttributes:
+        """From the ``Data`` object of a GetQueueAttributes response."""
+        return cls(
+            name=str(data.get("QueueName", "")),
+            queue_type=str(data.get("QueueType") or "normal"),
+            retention_seconds=int(data.get("MessageRetentionPeriod", 0)),
+            visibility_timeout_seconds=int(data.get("VisibilityTimeout", 0)),
+            polling_wait_seconds=int(data.get("PollingWaitSeconds", 0)),
+            max_message_bytes=int(data.get("MaximumMessageSize", 0)),
+            delay_seconds=int(data.get("DelaySeconds", 0)),
+            logging=bool(data.get("LoggingEnabled", False)),
+            tags={
+                str(t.get("TagKey")): str(t.get("TagValue") or "")
+                for t in data.get("Tags") or ()
+                if isinstance(t, Mapping) and t.get("TagKey")
+            },
+        )
+
+
+class MnsClient:
+    """Queue management for one region. Cheap to construct; the SDK client is built lazily.
+
+    Like :class:`~components.aliyun.ice.IceClient` it must not be pickled into Pulumi state.
+    """
+
+    def __init__(
+        self,
+        region: str,
+        credential: CredentialClient,
+        transport: Transport | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        regional_host("mns-open", region)
+        self.region = region
+        self._credential = credential
+        self._transport = transport or Transport()
+        self._retry = retry or RetryPolicy()
+        self._timeouts = timeouts
+        self._sdk: MnsSdk | None = None
+
+    def __getstate__(self) -> NoReturn:
+        raise TypeError("MnsClient must not be pickled; create it inside provider methods")
+
+    def _client(self) -> MnsSdk:
+        if self._sdk is None:
+            config = sdk_config(
+                "mns-open", self.region, self._credential, self._transport, self._timeouts
+            )
+            self._sdk = MnsSdk(config)
+        return self._sdk
+
+    def _call(
+        self, action: str, send: Callable[[], Any], expected: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        """Send one request; check ``Success`` and return the body's ``Data`` object."""
+        operation = f"mns-open:{action}"
+
+        def call() -> dict[str, Any]:
+            response = send()
+            require_success(operation, self.region, response)
+            data = response.body.to_map().get("Data")
+            return data if isinstance(data, dict) else {}
+
+        return invoke(operation, self.region, call, self._retry, expected=expected)
+
+    def get_queue(self, name: str) -> QueueAttributes | None:
+        """The queue's attributes, or None if it does not exist."""
+        request = GetQueueAttributesRequest(queue_name=name)
+        try:
+            data = self._call(
+                "GetQueueAttributes",
+                lambda: self._client().get_queue_attributes(request),
+                expected=frozenset({QUEUE_NOT_EXIST}),
+            )
+        except CloudError as exc:
+            if exc.code == QUEUE_NOT_EXIST:
+                return None
+            raise
+        return QueueAttributes.from_api(data)
+
+    def create_queue(self, settings: QueueSettings) -> None:
+        """CreateQueue with every attribute and the tags of ``settings`` (a normal queue)."""
+        request = CreateQueueRequest(
+            queue_name=settings.name,
+            message_retention_period=settings.retention_seconds,
+            visibility_timeout=settings.visibility_timeout_seconds,
+            polling_wait_seconds=settings.polling_wait_seconds,
+            maximum_message_size=settings.max_message_bytes,
+            delay_seconds=settings.delay_seconds,
+            enable_logging=settings.logging,
+            tag=[CreateQueueRequestTag(key=k, value=v) for k, v in sorted(settings.tags.items())]
+            or None,
+        )
+        self._call("CreateQueue", lambda: self._client().create_queue(request))
+
+    def update_queue(self, settings: QueueSettings) -> None:
+        """SetQueueAttributes with every attribute of ``settings``.
+
+        Tags are not touched: mns-open 2022-01-19 can only set them at CreateQueue.
+        """
+        request = SetQueueAttributesRequest(
+            queue_name=settings.name,
+            message_retention_period=settings.retention_seconds,
+            visibility_timeout=settings.visibility_timeout_seconds,
+            polling_wait_seconds=settings.polling_wait_seconds,
+            maximum_message_size=settings.max_message_bytes,
+            delay_seconds=settings.delay_seconds,
+            enable_logging=settings.logging,
+        )
+        self._call("SetQueueAttributes", lambda: self._client().set_queue_attributes(request))
+
+    def delete_queue(self, name: str) -> bool:
+        """DeleteQueue; False (not an error) when the queue was already gone."""
+        request = DeleteQueueRequest(queue_name=name)
+        try:
+            self._call(
+                "DeleteQueue",
+                lambda: self._client().delete_queue(request),
+                expected=frozenset({QUEUE_NOT_EXIST}),
+            )
+        except CloudError as exc:
+            if exc.code == QUEUE_NOT_EXIST:
+                return False
+            raise
+        return True
+
+    def _list_page(self, prefix: str, page: int) -> dict[str, Any]:
+        request = ListQueueRequest(queue_name=prefix or None, page_num=page, page_size=_PAGE_SIZE)
+        return self._call("ListQueue", lambda: self._client().list_queue(request))
+
+    def list_queues(self, prefix: str = "") -> list[str]:
+        """Names of the region's queues starting with ``prefix``, sorted (all pages)."""
+        names: set[str] = set()
+        page = 1
+        while True:
+            data = self._list_page(prefix, page)
+            items = data.get("PageData") or []
+            names.update(str(q.get("QueueName", "")) for q in items if isinstance(q, Mapping))
+            if not items or page >= int(data.get("Pages") or 0):
+                break
+            page += 1
+        return sorted(n for n in names if n.startswith(prefix))

@@ -1,0 +1,85 @@
+"""Desired-vs-live comparison of callback settings.
+
+One function serves both the Pulumi dynamic provider's diff and the read-only drift
+check, so both always agree on what counts as a change.
+
+Fields compared, by ``desired.callback_type`` (always in this order):
+
+* ``HTTP``: callbackType, url, events, authEnabled, and authKey when auth is enabled and
+  the desired key is known (an empty desired key means "not known here", e.g. a generated
+  key the caller did not pass, and is not compared).
+* ``MNS``: callbackType, queueName, events.
+* ``None`` (nothing should be configured): callbackType and events, the two fields that
+  decide whether anything is delivered. Leftover URL/queue/auth values the service keeps
+  after a type switch (ice-api.md §1.4) never count as drift.
+
+Events compare as sets. Fields the type does not use are ignored, since the service keeps
+stale values for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from components.core.callback import CallbackSetting
+from components.core.fingerprint import NONE_DISPLAY, fingerprint
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One differing field: camelCase state key and display strings safe to print."""
+
+    field: str
+    desired: str
+    live: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.live} -> {self.desired}"
+
+
+def _plain(value: str | None) -> str:
+    return value or NONE_DISPLAY
+
+
+def _events(value: tuple[str, ...]) -> str:
+    return ", ".join(value) or NONE_DISPLAY
+
+
+def _switch(value: bool) -> str:
+    return "on" if value else "off"
+
+
+_Getter = Callable[[CallbackSetting], object]
+_Display = Callable[[CallbackSetting], str]
+
+_FIELDS: dict[str, tuple[_Getter, _Display]] = {
+    "callbackType": (lambda s: s.callback_type, lambda s: _plain(s.callback_type)),
+    "url": (lambda s: s.url, lambda s: _plain(s.url)),
+    "queueName": (lambda s: s.queue_name, lambda s: _plain(s.queue_name)),
+    "events": (lambda s: frozenset(s.events), lambda s: _events(s.events)),
+    "authEnabled": (lambda s: s.auth_enabled, lambda s: _switch(s.auth_enabled)),
+    "authKey": (lambda s: s.auth_key, lambda s: fingerprint(s.auth_key)),
+}
+
+
+def compared_fields(desired: CallbackSetting) -> tuple[str, ...]:
+    """The camelCase fields that matter for ``desired`` (see the module docstring)."""
+    if desired.callback_type == "HTTP":
+        fields: tuple[str, ...] = ("callbackType", "url", "events", "authEnabled")
+        if desired.auth_enabled and desired.auth_key:
+            fields += ("authKey",)
+        return fields
+    if desired.callback_type == "MNS":
+        return ("callbackType", "queueName", "events")
+    return ("callbackType", "events")
+
+
+def compare(desired: CallbackSetting, live: CallbackSetting) -> tuple[FieldDiff, ...]:
+    """Return the fields where ``live`` differs from ``desired``, in a fixed order."""
+    diffs = []
+    for name in compared_fields(desired):
+        get, show = _FIELDS[name]
+        if get(desired) != get(live):
+            diffs.append(FieldDiff(name, show(desired), show(live)))
+    return tuple(diffs)

@@ -1,0 +1,37 @@
+"""Short, non-reversible fingerprints of secrets, and redaction of secrets from text.
+
+Trade-off: a fingerprint is the first 32 bits of SHA-256 over a fixed domain prefix and
+the secret. It is short enough to read in a diff and cannot be reversed, but it is
+unsalted and deterministic, so whoever sees it can confirm a *guessed* key offline. Keys
+we accept have at least 8 mixed-class characters (and generated keys are long and random),
+which makes guessing impractical; a weak key stays weak whether or not it is fingerprinted.
+The domain prefix keeps generic SHA-256 lookup tables useless. Two different keys share a
+fingerprint with probability 2**-32; comparisons use the keys themselves, never fingerprints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+_DOMAIN = b"ims-callbacks/auth-key\x00"
+NONE_DISPLAY = "(none)"
+REDACTED = "[redacted]"
+
+
+def fingerprint(secret: str) -> str:
+    """Return ``sha256:<8 hex>`` for a secret, or ``(none)`` for the empty string."""
+    if not secret:
+        return NONE_DISPLAY
+    digest = hashlib.sha256(_DOMAIN + secret.encode("utf-8")).hexdigest()
+    return f"sha256:{digest[:8]}"
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of each non-empty secret in ``text`` with ``[redacted]``.
+
+    Longer secrets are replaced first so that a secret containing another is fully hidden.
+    """
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text

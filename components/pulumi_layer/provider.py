@@ -1,0 +1,276 @@
+"""Dynamic provider for one region's IMS event-callback setting.
+
+The setting is a singleton per account and region (``SetEventCallback``/``GetEventCallback``).
+``diff`` compares the desired setting with the LIVE one, so a plain ``pulumi preview`` shows
+changes made in the console; ``create`` refuses to overwrite a setting the stack does not own
+unless ``adopt`` is set; ``delete`` restores, resets or retains, as configured.
+
+The provider object is pickled into the state by Pulumi: it holds no clients, credentials or
+locks. Credentials and the emulator override are read at run time in ``configure``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi.dynamic as dyn
+
+from components.aliyun.credentials import resolve_credentials
+from components.aliyun.endpoints import Transport
+from components.aliyun.ice import IceClient
+from components.aliyun.mns import MnsClient
+from components.core.callback import CallbackSetting
+from components.core.compare import FieldDiff, compare
+from components.core.fingerprint import fingerprint
+from components.core.regions import REGION_IDS
+
+EMULATOR_KEY = "ims-callbacks:emulator"
+EMULATOR_ENV = "IMS_CALLBACKS_EMULATOR"
+DELETE_BEHAVIOURS = ("restore", "reset", "retain")
+# Input properties that only change what the stack does later (no API call needed).
+BEHAVIOUR_KEYS = ("adopt", "onDelete", "checkQueue")
+SETTING_KEYS = ("callbackType", "url", "queueName", "events", "authEnabled", "authKey")
+AUTH_KEY_LENGTH = 24
+
+
+def generate_auth_key(length: int = AUTH_KEY_LENGTH) -> str:
+    """Return a random key meeting IMS's rule: letters and digits, with upper, lower and digit."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        key = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.isupper() for c in key)
+            and any(c.islower() for c in key)
+            and any(c.isdigit() for c in key)
+        ):
+            return key
+
+
+def _setting(props: dict[str, Any], auth_key: str | None = None) -> CallbackSetting:
+    """Build the callback setting described by input or output properties."""
+    state = {k: props.get(k) for k in SETTING_KEYS}
+    if auth_key is not None:
+        state["authKey"] = auth_key
+    return CallbackSetting.from_state(state)
+
+
+def _normalise(key: str, value: Any) -> Any:
+    """Make equal values compare equal (event order, missing vs empty)."""
+    if key == "events":
+        return sorted(set(value or ()))
+    if isinstance(value, str) or value is None:
+        return value or ""
+    return value
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    """What the provider process reads at run time (never pickled)."""
+
+    stack_config: dict[str, Any]
+
+    def transport(self) -> Transport:
+        """Transport to the real cloud, or to the emulator when configured."""
+        import os
+
+        emulator = self.stack_config.get(EMULATOR_KEY) or os.environ.get(EMULATOR_ENV) or None
+        return Transport(emulator=emulator)
+
+    def ice(self, region: str) -> IceClient:
+        """A fresh ICE client for one region."""
+        return IceClient(region, resolve_credentials(self.stack_config), self.transport())
+
+    def mns(self, region: str) -> MnsClient:
+        """A fresh MNS management client for one region."""
+        return MnsClient(region, resolve_credentials(self.stack_config), self.transport())
+
+
+class EventCallbackProvider(dyn.ResourceProvider):
+    """CRUD for ``SetEventCallback``/``GetEventCallback`` in one region."""
+
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        """Hold nothing: everything the provider needs is read in ``configure``."""
+        self._runtime: _Runtime | None = None
+
+    def configure(self, req: dyn.ConfigureRequest) -> None:
+        """Capture the stack configuration (credentials are resolved per call from it)."""
+        keys = [
+            EMULATOR_KEY,
+            "alicloud:accessKey",
+            "alicloud:secretKey",
+            "alicloud:securityToken",
+            "alicloud:profile",
+        ]
+        self._runtime = _Runtime({k: v for k in keys if (v := req.config.get(k)) is not None})
+
+    @property
+    def runtime(self) -> _Runtime:
+        """The run-time context (an empty one if ``configure`` was never called)."""
+        if self._runtime is None:
+            self._runtime = _Runtime({})
+        return self._runtime
+
+    # -- check ---------------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+        """Validate the inputs; for a queue the stack does not create, check that it exists."""
+        failures: list[dyn.CheckFailure] = []
+        region = news.get("region")
+        if region not in REGION_IDS:
+            failures.append(dyn.CheckFailure("region", f"unknown IMS region {region!r}"))
+        if news.get("onDelete") not in DELETE_BEHAVIOURS:
+            failures.append(
+                dyn.CheckFailure("onDelete", f"must be one of {', '.join(DELETE_BEHAVIOURS)}")
+            )
+        if not failures and news.get("checkQueue") and news.get("callbackType") == "MNS":
+            queue = str(news.get("queueName") or "")
+            if self.runtime.mns(str(region)).get_queue(queue) is None:
+                failures.append(
+                    dyn.CheckFailure(
+                        "queueName",
+                        f"MNS queue {queue!r} does not exist in {region}; create it first or "
+                        "remove `existing: true` so the stack creates it",
+                    )
+                )
+        return dyn.CheckResult(news, failures)
+
+    # -- diff ----------------------------------------------------------------------------
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
+        """Compare desired with the last applied state AND with the live setting."""
+        if olds.get("region") != news.get("region"):
+            return dyn.DiffResult(changes=True, replaces=["region"], delete_before_replace=True)
+        changed = {
+            k
+            for k in (*SETTING_KEYS, *BEHAVIOUR_KEYS)
+            if k != "authKey" and _normalise(k, olds.get(k)) != _normalise(k, news.get(k))
+        }
+        desired = _setting(news, self._effective_key(olds, news))
+        if news.get("authKey") and news.get("authKey") != olds.get("authKey"):
+            changed.add("authKey")
+        live = self.runtime.ice(str(news["region"])).get_callback()
+        changed.update(d.field for d in compare(desired, live))
+        return dyn.DiffResult(
+            changes=bool(changed),
+            replaces=[],
+            stables=["region"],
+            delete_before_replace=False,
+        )
+
+    # -- create / update -----------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> dyn.CreateResult:
+        """Take ownership of the region's setting and apply the desired one."""
+        region = str(props["region"])
+        client = self.runtime.ice(region)
+        live = client.get_callback()
+        generated = not props.get("authKey") and bool(props.get("authEnabled"))
+        key = generate_auth_key() if generated else str(props.get("authKey") or "")
+        desired = _setting(props, key)
+        drift = compare(desired, live)
+        if not live.is_empty and drift and not props.get("adopt"):
+            raise RuntimeError(_refusal(region, live, drift))
+        if drift or live.is_empty:
+            client.set_callback(desired)
+        previous = None if live.is_empty else live.to_state()
+        return dyn.CreateResult(region, self._outputs(props, desired, previous, generated))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
+        """Apply the desired setting if the live one differs; keep the recorded previous one."""
+        region = str(news["region"])
+        key = self._effective_key(olds, news)
+        generated = bool(news.get("authEnabled")) and not news.get("authKey")
+        if generated and not key:
+            key = generate_auth_key()
+        desired = _setting(news, key)
+        client = self.runtime.ice(region)
+        if compare(desired, client.get_callback()):
+            client.set_callback(desired)
+        return dyn.UpdateResult(self._outputs(news, desired, olds.get("previous"), generated))
+
+    # -- read / delete -------------------------------------------------------------------
+    def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
+        """Report the live setting as outputs; stored inputs stay as they are (no phantom diff)."""
+        live = self.runtime.ice(id_).get_callback()
+        outs = dict(props)
+        outs.update(live.to_state())
+        outs["events"] = sorted(live.events)
+        return dyn.ReadResult(id_, outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Restore the setting recorded before the stack took over, reset it, or leave it."""
+        behaviour = props.get("onDelete", "restore")
+        if behaviour == "retain":
+            return
+        client = self.runtime.ice(id_)
+        previous = props.get("previous")
+        if behaviour == "restore" and previous:
+            client.set_callback(CallbackSetting.from_state(previous))
+        else:
+            client.reset_callback()
+
+    # -- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _effective_key(olds: dict[str, Any], news: dict[str, Any]) -> str:
+        """The key to apply: the configured one, else the one generated earlier (if any)."""
+        if not news.get("authEnabled"):
+            return ""
+        return str(news.get("authKey") or (olds.get("authKey") if olds.get("authEnabled") else ""))
+
+    @staticmethod
+    def _outputs(
+        props: dict[str, Any],
+        applied: CallbackSetting,
+        previous: dict[str, Any] | None,
+        generated: bool,
+    ) -> dict[str, Any]:
+        outs = {k: v for k, v in props.items() if k in (*BEHAVIOUR_KEYS, "region")}
+        outs.update(applied.to_state())
+        outs["events"] = sorted(applied.events)
+        outs["authKeyGenerated"] = generated
+        outs["previous"] = previous
+        return outs
+
+
+def _refusal(region: str, live: CallbackSetting, drift: tuple[FieldDiff, ...]) -> str:
+    """The message shown when a region already has a setting the stack does not own."""
+    shown = "\n".join(f"    {k}: {v}" for k, v in live.redacted().items() if v not in ("", None))
+    differs = ", ".join(d.field for d in drift)
+    return (
+        f"{region} already has an IMS callback setting that this stack does not own "
+        f"(it differs in: {differs}):\n{shown}\n"
+        f"Refusing to overwrite it. To take it over, set "
+        f"`ims-callbacks:callbacks.regions.{region}.adopt: true` (the current setting is "
+        f"recorded and put back on destroy with onDelete: restore), or change the stack to "
+        f"match it."
+    )
+
+
+class EventCallback(dyn.Resource, module="ims", name="EventCallback"):
+    """The IMS event-callback setting of one region, managed by :class:`EventCallbackProvider`."""
+
+    region: pulumi.Output[str]
+    callbackType: pulumi.Output[str]  # noqa: N815 - Pulumi property name
+    authKey: pulumi.Output[str]  # noqa: N815 - Pulumi property name
+
+    def __init__(
+        self,
+        name: str,
+        props: dict[str, pulumi.Input[Any]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare the setting; the auth key (configured or generated) is always a secret."""
+        props = dict(props)
+        props["authKey"] = pulumi.Output.secret(props.get("authKey") or "")
+        props.setdefault("previous", None)
+        props.setdefault("authKeyGenerated", None)
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=["authKey", "previous"])
+        )
+        super().__init__(EventCallbackProvider(), name, props, opts)
+
+
+__all__ = ["EventCallback", "EventCallbackProvider", "fingerprint", "generate_auth_key"]

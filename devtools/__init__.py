@@ -1,0 +1,1 @@
+"""Developer tooling: the offline Pulumi engine profile, the demo and helpers shared by tests."""

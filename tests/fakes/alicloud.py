@@ -1,0 +1,156 @@
+"""A small test double for the ``alicloud`` provider plugin, served over the real gRPC protocol.
+
+RAM resources are echoed (inputs become outputs). ``message.ServiceQueue`` is forwarded to the
+MNS management API of the emulator named in the provider's ``endpoints[0].mnsOpen`` (the way the
+real provider would call mns-open), so the callback's "queue exists" rules hold end to end.
+Every call is appended to the JSON-lines file named by ``FAKE_ALICLOUD_LOG`` for assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.server import main
+
+from components.aliyun.credentials import resolve_credentials
+from components.aliyun.endpoints import Transport
+from components.aliyun.mns import MnsClient
+from components.core.settings import QueueSettings
+
+QUEUE = "alicloud:message/serviceQueue:ServiceQueue"
+REPLACE_KEYS = {
+    QUEUE: {"queueName", "queueType"},
+    "alicloud:ram/policy:Policy": {"policyName"},
+    "alicloud:ram/role:Role": {"roleName"},
+    "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment": {
+        "policyName",
+        "policyType",
+        "roleName",
+    },
+}
+
+
+def plain(value: PropertyValue) -> Any:
+    """Unwrap a property value into plain Python data (secrets unwrapped)."""
+    inner = value.value
+    if isinstance(inner, Mapping):
+        return {k: plain(v) for k, v in inner.items()}
+    if isinstance(inner, tuple):
+        return [plain(v) for v in inner]
+    return inner
+
+
+def wrap(value: Any) -> PropertyValue:
+    """Wrap plain Python data into a property value."""
+    if isinstance(value, Mapping):
+        return PropertyValue({k: wrap(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return PropertyValue([wrap(v) for v in value])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PropertyValue(float(value))
+    return PropertyValue(value)
+
+
+def record(call: str, type_: str, props: Mapping[str, Any]) -> None:
+    """Append one call to the log named by FAKE_ALICLOUD_LOG."""
+    path = os.environ.get("FAKE_ALICLOUD_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"call": call, "type": type_, "props": props}, default=str) + "\n")
+
+
+class FakeAlicloud(p.Provider):
+    """Echo provider with MNS queues forwarded to the emulator."""
+
+    def __init__(self) -> None:
+        self.region = ""
+        self.emulator: str | None = None
+
+    async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
+        args = {k: plain(v) for k, v in request.args.items()}
+        self.region = str(args.get("region") or request.variables.get("alicloud:index:region", ""))
+        endpoints = args.get("endpoints") or [{}]
+        self.emulator = (endpoints[0] or {}).get("mnsOpen") or None
+        return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
+
+    async def check(self, request: p.CheckRequest) -> p.CheckResponse:
+        return p.CheckResponse(inputs=request.new_inputs)
+
+    async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
+        olds = {k: plain(v) for k, v in request.old_inputs.items()}
+        news = {k: plain(v) for k, v in request.new_inputs.items()}
+        changed = sorted(k for k in olds.keys() | news.keys() if olds.get(k) != news.get(k))
+        replaces = [k for k in changed if k in REPLACE_KEYS.get(request.type, set())]
+        return p.DiffResponse(changes=bool(changed), replaces=replaces, diffs=changed)
+
+    async def create(self, request: p.CreateRequest) -> p.CreateResponse:
+        props = {k: plain(v) for k, v in request.properties.items()}
+        record("create", request.type, props)
+        if request.preview:
+            return p.CreateResponse(resource_id="", properties=request.properties)
+        outs = dict(props)
+        if request.type == QUEUE:
+            self._mns().create_queue(_queue_settings(props))
+            outs["createTime"] = int(time.time())
+            rid = str(props["queueName"])
+        elif request.type == "alicloud:ram/role:Role":
+            outs["arn"] = f"acs:ram::1234567890123456:role/{props['roleName']}"
+            rid = str(props["roleName"])
+        elif request.type == "alicloud:ram/policy:Policy":
+            rid = str(props["policyName"])
+        else:
+            rid = ":".join(
+                ["role", str(props["policyName"]), str(props["policyType"]), str(props["roleName"])]
+            )
+        return p.CreateResponse(resource_id=rid, properties={k: wrap(v) for k, v in outs.items()})
+
+    async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
+        news = {k: plain(v) for k, v in request.news.items()}
+        record("update", request.type, news)
+        if request.type == QUEUE and not request.preview:
+            self._mns().update_queue(_queue_settings(news))
+        olds = {k: plain(v) for k, v in request.olds.items()}
+        outs = {**{k: v for k, v in olds.items() if k in ("createTime", "arn")}, **news}
+        return p.UpdateResponse(properties={k: wrap(v) for k, v in outs.items()})
+
+    async def read(self, request: p.ReadRequest) -> p.ReadResponse:
+        return p.ReadResponse(
+            resource_id=request.resource_id,
+            properties=request.properties,
+            inputs=request.inputs,
+        )
+
+    async def delete(self, request: p.DeleteRequest) -> None:
+        props = {k: plain(v) for k, v in request.properties.items()}
+        record("delete", request.type, props)
+        if request.type == QUEUE:
+            self._mns().delete_queue(str(props["queueName"]))
+
+    def _mns(self) -> MnsClient:
+        if not self.emulator:
+            raise RuntimeError("the alicloud test double only talks to the emulator")
+        return MnsClient(self.region, resolve_credentials({}), Transport(emulator=self.emulator))
+
+
+def _queue_settings(props: Mapping[str, Any]) -> QueueSettings:
+    return QueueSettings(
+        name=str(props["queueName"]),
+        retention_seconds=int(props.get("messageRetentionPeriod") or 345600),
+        visibility_timeout_seconds=int(props.get("visibilityTimeout") or 30),
+        polling_wait_seconds=int(props.get("pollingWaitSeconds") or 0),
+        max_message_bytes=int(props.get("maximumMessageSize") or 65536),
+        delay_seconds=int(props.get("delaySeconds") or 0),
+        logging=bool(props.get("loggingEnabled")),
+        tags=dict(props.get("tags") or {}),
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:], "4.0.0", FakeAlicloud())
