@@ -64,9 +64,6 @@ class EngineProfile:
                 "PULUMI_RUNTIME_VIRTUALENV": str(Path(sys.prefix)),
                 "PULUMI_SKIP_CONFIRMATIONS": "true",
                 "PATH": os.pathsep.join([*path_parts, env.get("PATH", "")]),
-                "PYTHONPATH": os.pathsep.join(
-                    p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-                ),
                 "CI": env.get("CI", "true"),
             }
         )

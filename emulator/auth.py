@@ -73,8 +73,8 @@ class Authenticator:
         form: Mapping[str, str],
         headers: Mapping[str, str],
         body: bytes,
-    ) -> tuple[str, str]:
-        """Authenticate a request; return (access key id, action) or raise the gateway error.
+    ) -> str:
+        """Authenticate a request; return the signed action name or raise the gateway error.
 
         ``query`` is the URL's, ``form`` the url-encoded body's parameters; ``headers`` must
         have lower-case names.
@@ -100,7 +100,7 @@ class Authenticator:
         headers: Mapping[str, str],
         body: bytes,
         authorization: str,
-    ) -> tuple[str, str]:
+    ) -> str:
         """AUTH-ACS3: recompute the Authorization value with the SDK's ``get_authorization``."""
         algorithm, _, rest = authorization.partition(" ")
         parts = dict(item.split("=", 1) for item in rest.split(",") if "=" in item)
@@ -126,9 +126,9 @@ class Authenticator:
         if "x-acs-security-token" in headers and headers.get("x-acs-accesskey-id") != key_id:
             raise signature_does_not_match()
         self._check_fresh(headers["x-acs-date"], headers["x-acs-signature-nonce"])
-        return key_id, headers["x-acs-action"]
+        return headers["x-acs-action"]
 
-    def _verify_rpc(self, method: str, params: dict[str, str]) -> tuple[str, str]:
+    def _verify_rpc(self, method: str, params: dict[str, str]) -> str:
         """AUTH-RPC: recompute the HMAC-SHA1 signature with the SDK's ``get_rpcsignature``."""
         signature = params.pop("Signature")
         if any(not params.get(name) for name in _RPC_REQUIRED_PARAMS) or "Action" not in params:
@@ -140,7 +140,7 @@ class Authenticator:
         if not hmac.compare_digest(str(expected), signature):
             raise signature_does_not_match()
         self._check_fresh(params["Timestamp"], params["SignatureNonce"])
-        return key_id, params["Action"]
+        return params["Action"]
 
     def _check_fresh(self, timestamp: str, nonce: str) -> None:
         """AUTH-TIME-SKEW and AUTH-NONCE-REPLAY."""

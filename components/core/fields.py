@@ -100,5 +100,3 @@ EventName = Annotated[str, AfterValidator(check_event)]
 EventList = Annotated[list[EventName], AfterValidator(non_empty)]
 AuthKeyValue = Annotated[SecretStr | EncryptedKey | None, BeforeValidator(auth_key_value)]
 TagsValue = Annotated[dict[str, str], BeforeValidator(tags_mapping)]
-
-

@@ -1,170 +1,409 @@
-"""Models of the ``ims-callbacks`` stack configuration and its loading.
+"""Loading the ``ims-callbacks`` stack configuration into frozen settings.
 
-Input shape (YAML, camelCase) is described in docs/architecture.md. The pydantic models
-here check single fields; :func:`load_settings` adds what spans fields or regions
-(defaults merge, delivery-specific fields, duplicate and unknown regions), turns every
-problem into a :class:`ConfigProblem` with its config path, and returns frozen
-:class:`StackSettings`. See :mod:`components.core.loading` for the loader itself.
+Input shape (YAML, camelCase) is in docs/architecture.md. The pydantic models (in
+:mod:`components.core.models`, re-exported here) check single fields; :func:`load_settings`
+adds what spans fields or regions (defaults merge, delivery-specific fields, duplicate
+and unknown regions), reports every problem at once with its config path, and returns
+frozen settings.
+
+Decisions: defaults merge deeply (mappings merge key by key, lists such as ``events`` are
+replaced); delivery-specific defaults (``url``, ``allowInsecureHttp``, ``auth`` for http,
+``queue`` for mns) apply only to regions of that delivery; region ids are matched
+case-insensitively.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Annotated, Literal
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TypeVar
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationInfo,
-    field_validator,
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from components.core.errors import NAMESPACE, ConfigError, ConfigProblem
+from components.core.events import EVENTS_BY_NAME, normalize_events
+from components.core.fields import EncryptedKey, describe
+from components.core.fingerprint import redact
+from components.core.models import (
+    NESTED_MODELS,
+    AuthConfig,
+    DefaultsConfig,
+    Delivery,
+    GrantSettings,
+    OnDelete,
+    QueueConfig,
+    QueueSettings,
+    RegionConfig,
+    RegionFields,
+    RegionSettings,
+    StackSettings,
 )
-from pydantic.alias_generators import to_camel
+from components.core.paths import Loc, format_path
+from components.core.regions import REGION_IDS, get_region
+from components.core.rules import default_queue_name, parse_emulator_url, suggest
+from components.core.validation import canonical_keys, deep_merge, validation_problems
 
-from components.core.callback import CallbackSetting
-from components.core.rules import (
-    check_auth_key,
-    check_callback_url,
-    check_event,
-    check_queue_name,
-    check_role_name,
-    check_tags,
-)
+__all__ = [
+    "AuthConfig",
+    "ConfigError",
+    "DefaultsConfig",
+    "Delivery",
+    "GrantSettings",
+    "OnDelete",
+    "QueueConfig",
+    "QueueSettings",
+    "RegionConfig",
+    "RegionSettings",
+    "StackSettings",
+    "load_settings",
+]
 
-Delivery = Literal["mns", "http"]
-OnDelete = Literal["restore", "reset", "retain"]
-GrantMode = Literal["attach", "create-role", "skip"]
+CALLBACKS_KEY = f"{NAMESPACE}:callbacks"
+EMULATOR_KEY = f"{NAMESPACE}:emulator"
+_TOP_KEYS = ("defaults", "grant", "regions")
+_ONLY_FOR: dict[Delivery, tuple[str, ...]] = {
+    "http": ("url", "allowInsecureHttp", "auth"),
+    "mns": ("queue",),
+}
+_EXAMPLE = "{regions: {cn-shanghai: {delivery: mns, events: [FileUploadComplete]}}}"
+_MIN_REDACTED = 4  # shorter "keys" are not secrets worth garbling every message for
+_M = TypeVar("_M", bound=BaseModel)
 
-DEFAULT_ROLE_NAME = "AliyunICEDefaultRole"
+
+@dataclass
+class _Report:
+    """Problems and warnings collected while loading, de-duplicated in order."""
+
+    problems: list[ConfigProblem] = field(default_factory=list)
+    warnings: list[ConfigProblem] = field(default_factory=list)
+
+    def problem(self, loc: Loc, message: str) -> None:
+        item = ConfigProblem(format_path(loc), message)
+        if item not in self.problems:
+            self.problems.append(item)
+
+    def warn(self, loc: Loc, message: str) -> None:
+        item = ConfigProblem(format_path(loc), message)
+        if item not in self.warnings:
+            self.warnings.append(item)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+def _origin(loc: Loc, region_loc: Loc, from_defaults: frozenset[Loc]) -> Loc:
+    """The config location of ``loc`` in a merged region: defaults if it came from there."""
+    if any(loc[:i] in from_defaults for i in range(1, len(loc) + 1)):
+        return ("callbacks", "defaults", *loc)
+    return (*region_loc, *loc)
+
+
+def _allowed_keys(root: type[BaseModel], parent: Loc) -> list[str]:
+    model = NESTED_MODELS.get(str(parent[-1]), root) if parent else root
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _validate(
+    model: type[_M],
+    data: object,
+    loc: Loc,
+    report: _Report,
+    from_defaults: frozenset[Loc] = frozenset(),
+) -> _M | None:
+    """Validate ``data``; on failure report every error at its config path."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err_loc, message in validation_problems(exc, lambda p: _allowed_keys(model, p)):
+            report.problem(_origin(err_loc, loc, from_defaults), message)
+    return None
+
+
+def _canonical(data: Mapping[Any, Any], loc: Loc, report: _Report) -> dict[Any, Any]:
+    twins: list[Loc] = []
+    out = canonical_keys(data, RegionFields, NESTED_MODELS, twins)
+    for twin in twins:
+        report.problem((*loc, *twin), "is given in both camelCase and snake_case; keep one")
+    return out
+
+
+def _load_emulator(value: object, report: _Report) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        report.problem(
+            ("emulator",), f"must be a string like http://127.0.0.1:18100{describe(value)}"
+        )
+        return None
+    try:
+        return parse_emulator_url(value)
+    except ValueError as exc:
+        report.problem(("emulator",), str(exc))
+    return None
+
+
+def _parse_callbacks(value: object, stack: str, report: _Report) -> Mapping[Any, Any] | None:
+    """The ``callbacks`` mapping, parsing a JSON string if given one."""
+    if value is None:
+        report.problem(
+            ("callbacks",),
+            f"is not set; add it to Pulumi.{stack}.yaml, e.g. {CALLBACKS_KEY}: {_EXAMPLE}",
+        )
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError) as exc:
+            where = (
+                f" ({exc.msg} at line {exc.lineno})"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
+            report.problem(("callbacks",), f"is not valid JSON{where}; write it as a YAML mapping")
+            return None
+    if not isinstance(value, Mapping):
+        report.problem(("callbacks",), f"must be a mapping, e.g. {_EXAMPLE}{describe(value)}")
+        return None
+    return value
+
+
+def _region_entries(value: object, report: _Report) -> list[tuple[object, object]]:
+    """``regions`` as (key, value) pairs: a mapping, or a list of pairs (keeps duplicates)."""
+    loc: Loc = ("callbacks", "regions")
+    if isinstance(value, Mapping):
+        entries = list(value.items())
+    elif isinstance(value, list | tuple) and all(
+        isinstance(item, list | tuple) and len(item) == 2 for item in value
+    ):
+        entries = [(item[0], item[1]) for item in value]
+    elif value is None:
+        entries = []
+    else:
+        report.problem(loc, f"must be a mapping of region id to settings{describe(value)}")
+        return []
+    if not entries:
+        report.problem(loc, f"must configure at least one region, e.g. {CALLBACKS_KEY}: {_EXAMPLE}")
+    return entries
+
+
+def _region_id(key: object, loc: Loc, seen: dict[str, str], report: _Report) -> str | None:
+    """The lower-case region id for a ``regions`` key, or None after reporting why not."""
+    if not isinstance(key, str):
+        report.problem(loc, "region ids must be strings, e.g. cn-shanghai")
+        return None
+    region = key.strip().lower()
+    if region not in REGION_IDS:
+        valid = ", ".join(sorted(REGION_IDS))
+        report.problem(loc, f"is not an IMS region{suggest(region, REGION_IDS)} (valid: {valid})")
+        return None
+    if region in seen:
+        first = format_path(("callbacks", "regions", seen[region]))
+        report.problem(loc, f"duplicates {first} (region ids ignore case); keep one entry")
+        return None
+    seen[region] = key
+    info = get_region(region)
+    if not info.endpoint_confirmed:
+        report.warn(
+            loc,
+            f"{info.name} is an IMS service region but its endpoint {region} is not in the "
+            "documented endpoint table; verify it works before relying on it",
+        )
+    return region
+
+
+def _delivery_of(own: Mapping[Any, Any], defaults: Mapping[Any, Any]) -> Delivery | None:
+    value = own.get("delivery", defaults.get("delivery"))
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    return "http" if text == "http" else "mns" if text == "mns" else None
+
+
+def _check_delivery_fields(
+    merged: dict[Any, Any], delivery: Delivery | None, loc: Loc, report: _Report
+) -> bool:
+    """Report (and drop) fields meant for the other delivery; require url for http."""
+    if delivery is None:
+        return True
+    ok = True
+    other: Delivery = "mns" if delivery == "http" else "http"
+    for key in _ONLY_FOR[other]:
+        if key in merged:
+            report.problem((*loc, key), f"is only for delivery: {other}; remove it here")
+            del merged[key]
+            ok = False
+    if delivery == "http" and merged.get("url") is None:
+        report.problem(
+            (*loc, "url"), "is required for delivery: http; set the https:// URL IMS should call"
+        )
+        ok = False
+    return ok
+
+
+def _load_region(
+    region: str,
+    *,
+    value: Mapping[Any, Any],
+    defaults: Mapping[Any, Any],
+    loc: Loc,
+    names: tuple[str, str],
+    report: _Report,
+) -> RegionSettings | None:
+    own = _canonical(value, loc, report)
+    delivery = _delivery_of(own, defaults)
+    skip = () if delivery is None else _ONLY_FOR["mns" if delivery == "http" else "http"]
+    merged, merged_from = deep_merge({k: v for k, v in defaults.items() if k not in skip}, own)
+    from_defaults = frozenset(merged_from)
+    ok = _check_delivery_fields(merged, delivery, loc, report)
+    config = _validate(RegionConfig, merged, loc, report, from_defaults)
+    if config is None or not ok:
+        return None
+    return _resolve(region, config, lambda *sub: _origin(sub, loc, from_defaults), names, report)
+
+
+def _resolve(
+    region: str,
+    config: RegionConfig,
+    at: Callable[..., Loc],
+    names: tuple[str, str],
+    report: _Report,
+) -> RegionSettings | None:
+    """Turn a valid RegionConfig into RegionSettings; report cross-field problems."""
+    for event in normalize_events(config.events):
+        if deprecation := EVENTS_BY_NAME[event].deprecated:
+            report.warn(at("events"), f"{event} is deprecated: {deprecation}")
+    queue = _resolve_queue(region, config, at, names, report) if config.delivery == "mns" else None
+    if config.delivery == "mns" and queue is None:
+        return None
+    auth = config.auth or AuthConfig()
+    enabled = config.delivery == "http" and auth.enabled is not False
+    if auth.key is not None and not enabled:
+        report.warn(at("auth", "key"), "is ignored because auth.enabled is false")
+    if config.url and config.url.startswith("http://"):
+        report.warn(at("url"), "callbacks travel unencrypted over http://; prefer https://")
+    key = auth.key if enabled else None
+    return RegionSettings(
+        region=region,
+        delivery=config.delivery,
+        url=config.url if config.delivery == "http" else None,
+        queue=queue,
+        events=normalize_events(config.events),
+        auth_enabled=enabled,
+        auth_key=key if isinstance(key, SecretStr) else None,
+        auth_key_encrypted=isinstance(key, EncryptedKey),
+        adopt=config.adopt,
+        on_delete=config.on_delete,
     )
 
 
-class AuthConfig(_Model):
-    """``auth``: HTTP signing (ice-api.md §3). Enabled by default for http delivery."""
-
-    enabled: bool | None = None
-    key: AuthKeyValue = None
-
-
-class QueueConfig(_Model):
-    """``queue``: the MNS queue IMS writes to (ice-api.md §4.2, §4.3)."""
-
-    name: Annotated[str | None, optional(check_queue_name)] = None
-    existing: bool = False
-    retention_seconds: Annotated[int, bounded(60, 604800, "seconds")] = 345600
-    visibility_timeout_seconds: Annotated[int, bounded(1, 43200, "seconds")] = 30
-    polling_wait_seconds: Annotated[int, bounded(0, 30, "seconds")] = 0
-    max_message_bytes: Annotated[int, bounded(1024, 65536, "bytes")] = 65536
-    delay_seconds: Annotated[int, bounded(0, 604800, "seconds")] = 0
-    logging: bool = False
-    tags: Annotated[dict[str, str], BeforeValidator(tags_mapping)] = Field(default_factory=dict)
-
-
-class _RegionFields(_Model):
-    """Every region field, all optional; shared by defaults and regions."""
-
-    delivery: Annotated[Delivery | None, choice("mns", "http")] = None
-    events: EventList | None = None
-    allow_insecure_http: bool = False
-    url: str | None = None
-    auth: AuthConfig | None = None
-    queue: QueueConfig | None = None
-    adopt: bool = False
-    on_delete: Annotated[OnDelete, choice("restore", "reset", "retain")] = "restore"
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        insecure = bool(info.data.get("allow_insecure_http"))
-        return None if value is None else check_callback_url(value, allow_insecure_http=insecure)
-
-
-class DefaultsConfig(_RegionFields):
-    """``callbacks.defaults``: merged into every region (the region's value wins)."""
-
-
-class RegionConfig(_RegionFields):
-    """``callbacks.regions.<region>`` after the defaults merge."""
-
-    delivery: Annotated[Delivery, choice("mns", "http")]
-    events: EventList
-
-
-class GrantSettings(_Model):
-    """``callbacks.grant``: how IMS gets permission to write to the MNS queues."""
-
-    mode: Annotated[GrantMode, choice("attach", "create-role", "skip")] = "attach"
-    role_name: Annotated[str, AfterValidator(check_role_name)] = DEFAULT_ROLE_NAME
-
-
-NESTED_MODELS: dict[str, type[_Model]] = {"auth": AuthConfig, "queue": QueueConfig}
-"""Region fields (by alias) whose values are models themselves."""
-
-
-@dataclass(frozen=True)
-class QueueSettings:
-    """The resolved MNS queue of an mns region."""
-
-    name: str
-    existing: bool
-    retention_seconds: int
-    visibility_timeout_seconds: int
-    polling_wait_seconds: int
-    max_message_bytes: int
-    delay_seconds: int
-    logging: bool
-    tags: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class RegionSettings:
-    """One region's validated settings, with defaults merged and resolved."""
-
-    region: str
-    delivery: Delivery
-    url: str | None
-    queue: QueueSettings | None
-    events: tuple[str, ...]
-    auth_enabled: bool
-    auth_key: SecretStr | None
-    auth_key_encrypted: bool
-    adopt: bool
-    on_delete: OnDelete
-
-    def desired(self, auth_key: str | None = None) -> CallbackSetting:
-        """The CallbackSetting this region asks for.
-
-        ``auth_key`` overrides the configured key (used for generated keys). With auth on
-        and no key known (generated, or encrypted here), the key is ``""``, which
-        :func:`components.core.compare.compare` treats as "not compared".
-        """
-        if self.delivery == "mns":
-            queue_name = self.queue.name if self.queue else ""
-            return CallbackSetting("MNS", queue_name=queue_name, events=self.events)
-        if auth_key is None:
-            auth_key = self.auth_key.get_secret_value() if self.auth_key else ""
-        return CallbackSetting(
-            "HTTP",
-            url=self.url or "",
-            events=self.events,
-            auth_enabled=self.auth_enabled,
-            auth_key=auth_key if self.auth_enabled else "",
+def _resolve_queue(
+    region: str,
+    config: RegionConfig,
+    at: Callable[..., Loc],
+    names: tuple[str, str],
+    report: _Report,
+) -> QueueSettings | None:
+    queue = config.queue or QueueConfig()
+    if queue.existing and queue.name is None:
+        report.problem(at("queue", "name"), "is required when queue.existing is true")
+        return None
+    if queue.delay_seconds:
+        report.warn(
+            at("queue", "delaySeconds"),
+            f"delays every callback by {queue.delay_seconds} seconds; 0 is recommended",
         )
+    return QueueSettings(
+        name=queue.name or default_queue_name(*names, region),
+        existing=queue.existing,
+        retention_seconds=queue.retention_seconds,
+        visibility_timeout_seconds=queue.visibility_timeout_seconds,
+        polling_wait_seconds=queue.polling_wait_seconds,
+        max_message_bytes=queue.max_message_bytes,
+        delay_seconds=queue.delay_seconds,
+        logging=queue.logging,
+        tags=MappingProxyType(dict(queue.tags)),
+    )
 
 
-@dataclass(frozen=True)
-class StackSettings:
-    """The whole validated ``ims-callbacks`` configuration; regions sorted by id."""
+def _auth_keys(tree: object) -> Iterator[str]:
+    """Every string found at an ``auth.key`` anywhere in a raw config tree."""
+    if isinstance(tree, Mapping):
+        for key, value in tree.items():
+            if key == "auth" and isinstance(value, Mapping) and isinstance(value.get("key"), str):
+                yield value["key"]
+            yield from _auth_keys(value)
+    elif isinstance(tree, list | tuple):
+        for value in tree:
+            yield from _auth_keys(value)
 
-    regions: tuple[RegionSettings, ...]
-    grant: GrantSettings
-    emulator: str | None
+
+def _load_callbacks(
+    raw: Mapping[Any, Any], names: tuple[str, str], report: _Report
+) -> tuple[GrantSettings, list[RegionSettings]]:
+    for key in raw:
+        if key not in _TOP_KEYS:
+            name = str(key)
+            report.problem(
+                ("callbacks", name),
+                f"is not a known setting{suggest(name, _TOP_KEYS)} (valid: {', '.join(_TOP_KEYS)})",
+            )
+    grant_raw = raw.get("grant")
+    grant = _validate(
+        GrantSettings, {} if grant_raw is None else grant_raw, ("callbacks", "grant"), report
+    )
+    defaults: Mapping[Any, Any] = {}
+    defaults_raw = raw.get("defaults")
+    if isinstance(defaults_raw, Mapping):
+        defaults = _canonical(defaults_raw, ("callbacks", "defaults"), report)
+        _validate(DefaultsConfig, defaults, ("callbacks", "defaults"), report)
+    elif defaults_raw is not None:
+        report.problem(("callbacks", "defaults"), "must be a mapping of region settings")
+    regions: list[RegionSettings] = []
+    seen: dict[str, str] = {}
+    for key, value in _region_entries(raw.get("regions"), report):
+        loc: Loc = ("callbacks", "regions", key if isinstance(key, str) else str(key))
+        region = _region_id(key, loc, seen, report)
+        if region is None:
+            continue
+        if not isinstance(value, Mapping):
+            example = "{delivery: mns, events: [FileUploadComplete]}"
+            report.problem(loc, f"must be a mapping of settings, e.g. {example}{describe(value)}")
+            continue
+        if settings := _load_region(
+            region, value=value, defaults=defaults, loc=loc, names=names, report=report
+        ):
+            regions.append(settings)
+    return grant or GrantSettings(), regions
+
+
+def load_settings(
+    config: Mapping[str, Any], *, project: str, stack: str
+) -> tuple[StackSettings, tuple[str, ...]]:
+    """Validate the stack config; return the settings and warning lines.
+
+    ``config`` maps full keys (``ims-callbacks:callbacks``, ``ims-callbacks:emulator``) to
+    parsed values or JSON strings; other namespaces are ignored. Raises ConfigError with
+    every problem found; no message contains an auth key.
+    """
+    report = _Report()
+    for key in config:
+        if isinstance(key, str) and key.startswith(f"{NAMESPACE}:"):
+            name = key.partition(":")[2]
+            if name not in ("callbacks", "emulator"):
+                hint = suggest(name, ("callbacks", "emulator"))
+                report.problem(
+                    (name,), f"is not a known setting{hint} (valid: callbacks, emulator)"
+                )
+    emulator = _load_emulator(config.get(EMULATOR_KEY), report)
+    raw = _parse_callbacks(config.get(CALLBACKS_KEY), stack, report)
+    grant, regions = (
+        _load_callbacks(raw, (project, stack), report) if raw else (GrantSettings(), [])
+    )
+    secrets = [s for s in _auth_keys(raw) if len(s) >= _MIN_REDACTED]
+
+    def clean(item: ConfigProblem) -> ConfigProblem:
+        return ConfigProblem(redact(item.path, secrets), redact(item.message, secrets))
+
+    if report.problems:
+        raise ConfigError(clean(p) for p in report.problems)
+    settings = StackSettings(tuple(sorted(regions, key=lambda r: r.region)), grant, emulator)
+    return settings, tuple(str(clean(w)) for w in report.warnings)

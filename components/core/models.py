@@ -1,0 +1,161 @@
+"""Pydantic models of the ``ims-callbacks`` stack config and the resolved settings.
+
+The models check single fields (see :mod:`components.core.fields`); what spans fields or
+regions is checked by :func:`components.core.settings.load_settings`, which turns a valid
+:class:`RegionConfig` into frozen :class:`RegionSettings`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from components.core.callback import CallbackSetting
+from components.core.fields import AuthKeyValue, EventList, TagsValue, bounded, choice, optional
+from components.core.rules import check_callback_url, check_queue_name, check_role_name
+
+Delivery = Literal["mns", "http"]
+OnDelete = Literal["restore", "reset", "retain"]
+GrantMode = Literal["attach", "create-role", "skip"]
+
+DEFAULT_ROLE_NAME = "AliyunICEDefaultRole"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class AuthConfig(_Model):
+    """``auth``: HTTP signing (ice-api.md §3). Enabled by default for http delivery."""
+
+    enabled: bool | None = None
+    key: AuthKeyValue = None
+
+
+class QueueConfig(_Model):
+    """``queue``: the MNS queue IMS writes to (ice-api.md §4.2, §4.3)."""
+
+    name: Annotated[str | None, optional(check_queue_name)] = None
+    existing: bool = False
+    retention_seconds: Annotated[int, bounded(60, 604800, "seconds")] = 345600
+    visibility_timeout_seconds: Annotated[int, bounded(1, 43200, "seconds")] = 30
+    polling_wait_seconds: Annotated[int, bounded(0, 30, "seconds")] = 0
+    max_message_bytes: Annotated[int, bounded(1024, 65536, "bytes")] = 65536
+    delay_seconds: Annotated[int, bounded(0, 604800, "seconds")] = 0
+    logging: bool = False
+    tags: TagsValue = Field(default_factory=dict)
+
+
+class RegionFields(_Model):
+    """Every region field, all optional; the base of defaults and regions."""
+
+    delivery: Annotated[Delivery | None, choice("mns", "http")] = None
+    events: EventList | None = None
+    allow_insecure_http: bool = False
+    url: str | None = None
+    auth: AuthConfig | None = None
+    queue: QueueConfig | None = None
+    adopt: bool = False
+    on_delete: Annotated[OnDelete, choice("restore", "reset", "retain")] = "restore"
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        insecure = bool(info.data.get("allow_insecure_http"))
+        return None if value is None else check_callback_url(value, allow_insecure_http=insecure)
+
+
+class DefaultsConfig(RegionFields):
+    """``callbacks.defaults``: merged into every region (the region's value wins)."""
+
+
+class RegionConfig(RegionFields):
+    """``callbacks.regions.<region>`` after the defaults merge."""
+
+    delivery: Annotated[Delivery, choice("mns", "http")]
+    events: EventList
+
+
+class GrantSettings(_Model):
+    """``callbacks.grant``: how IMS gets permission to write to the MNS queues."""
+
+    mode: Annotated[GrantMode, choice("attach", "create-role", "skip")] = "attach"
+    role_name: Annotated[str, AfterValidator(check_role_name)] = DEFAULT_ROLE_NAME
+
+
+NESTED_MODELS: dict[str, type[BaseModel]] = {"auth": AuthConfig, "queue": QueueConfig}
+"""Region fields (by alias) whose values are models themselves."""
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """The resolved MNS queue of an mns region."""
+
+    name: str
+    existing: bool
+    retention_seconds: int
+    visibility_timeout_seconds: int
+    polling_wait_seconds: int
+    max_message_bytes: int
+    delay_seconds: int
+    logging: bool
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class RegionSettings:
+    """One region's validated settings, with defaults merged and resolved."""
+
+    region: str
+    delivery: Delivery
+    url: str | None
+    queue: QueueSettings | None
+    events: tuple[str, ...]
+    auth_enabled: bool
+    auth_key: SecretStr | None
+    auth_key_encrypted: bool
+    adopt: bool
+    on_delete: OnDelete
+
+    def desired(self, auth_key: str | None = None) -> CallbackSetting:
+        """The CallbackSetting this region asks for.
+
+        ``auth_key`` overrides the configured key (used for generated keys). With auth on
+        and no key known (to be generated, or encrypted here) the key is ``""``, which
+        :func:`components.core.compare.compare` does not compare.
+        """
+        if self.delivery == "mns":
+            queue_name = self.queue.name if self.queue else ""
+            return CallbackSetting("MNS", queue_name=queue_name, events=self.events)
+        if auth_key is None:
+            auth_key = self.auth_key.get_secret_value() if self.auth_key else ""
+        return CallbackSetting(
+            "HTTP",
+            url=self.url or "",
+            events=self.events,
+            auth_enabled=self.auth_enabled,
+            auth_key=auth_key if self.auth_enabled else "",
+        )
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """The whole validated ``ims-callbacks`` configuration; regions sorted by id."""
+
+    regions: tuple[RegionSettings, ...]
+    grant: GrantSettings
+    emulator: str | None
