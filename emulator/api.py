@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +28,40 @@ class Product:
     actions: Mapping[str, Handler]
 
 
+@dataclass(frozen=True)
+class ApiRequest:
+    """One cloud API request as received (header names lower-case)."""
+
+    method: str
+    host: str
+    path: str
+    query: Mapping[str, str]
+    form: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Query and url-encoded body parameters together (RPC style accepts both)."""
+        return {**self.query, **self.form}
+
+
 def host_name(host_header: str) -> str:
     """The Host header without port, lower-cased (IPv6 brackets kept)."""
     host = host_header.strip().lower()
     if host.startswith("["):
         return host.split("]", 1)[0] + "]"
     return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (IPv6 without brackets)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def route(host: str, products: Sequence[Product]) -> tuple[Product, str]:

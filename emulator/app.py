@@ -11,7 +11,7 @@ from typing import Any
 
 from components.core.regions import REGION_IDS
 from emulator import ice, mns
-from emulator.api import Product, route
+from emulator.api import ApiRequest, Product, route
 from emulator.auth import Authenticator
 from emulator.delivery import fire_event
 from emulator.errors import ApiError, internal_error
@@ -40,19 +40,6 @@ class Emulator:
 
 
 @dataclass(frozen=True)
-class ApiRequest:
-    """One cloud API request as received (header names lower-case)."""
-
-    method: str
-    host: str
-    path: str
-    query: Mapping[str, str]
-    form: Mapping[str, str]
-    headers: Mapping[str, str]
-    body: bytes
-
-
-@dataclass(frozen=True)
 class ApiReply:
     """The answer to a cloud API request; ``body`` None means: drop the connection."""
 
@@ -68,42 +55,63 @@ def new_request_id() -> str:
     return str(uuid.uuid4()).upper()
 
 
-def handle_api(emu: Emulator, request: ApiRequest) -> ApiReply:
-    """Route, count, authenticate, apply faults, then run the operation."""
-    request_id = new_request_id()
-    pop_code, action, region = "", "", ""
-    try:
-        product, region = route(request.host, PRODUCTS)
-        pop_code = product.pop_code
-        action = request.headers.get("x-acs-action") or request.query.get("Action", "")
-        version = request.headers.get("x-acs-version") or request.query.get("Version", "")
-        handler = product.actions.get(action)
-        if handler is None:
-            raise ApiError(
-                404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."
-            )
-        if version != product.version:
-            raise ApiError(400, "InvalidVersion", "Specified parameter Version is not valid.")
-        emu.counters.record(region, action)
-        signed_action = emu.authenticator.verify(
-            request.method, request.path, request.query, request.form, request.headers, request.body
+@dataclass
+class _Trace:
+    """What is known about a request so far (for the reply and the access log)."""
+
+    pop_code: str = ""
+    action: str = ""
+    region: str = ""
+
+
+def _serve_api(emu: Emulator, request: ApiRequest, trace: _Trace) -> dict[str, Any] | None:
+    """Route, count, authenticate, apply faults, run the operation; None means drop."""
+    product, trace.region = route(request.host, PRODUCTS)
+    trace.pop_code = product.pop_code
+    trace.action = request.headers.get("x-acs-action") or request.query.get("Action", "")
+    version = request.headers.get("x-acs-version") or request.query.get("Version", "")
+    handler = product.actions.get(trace.action)
+    if handler is None:
+        raise ApiError(
+            404,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
         )
-        if signed_action != action:
-            raise ApiError(400, "InvalidAction.Mismatch", "The action in the header does not match the signed action.")
-        decision = emu.faults.decide(region, action)
-        time.sleep(decision.delay_s)
-        if decision.drop:
-            return ApiReply(0, None, request_id, action, region)
-        if decision.error is not None:
-            raise decision.error
-        body = handler(emu.store, region, {**request.query, **request.form})
+    if version != product.version:
+        raise ApiError(400, "InvalidVersion", "Specified parameter Version is not valid.")
+    emu.counters.record(trace.region, trace.action)
+    if emu.authenticator.verify(request) != trace.action:
+        raise ApiError(400, "IncompleteSignature", "The signed action differs from x-acs-action.")
+    decision = emu.faults.decide(trace.region, trace.action)
+    time.sleep(decision.delay_s)
+    if decision.drop:
+        return None
+    if decision.error is not None:
+        raise decision.error
+    return handler(emu.store, trace.region, request.params)
+
+
+def handle_api(emu: Emulator, request: ApiRequest) -> ApiReply:
+    """Answer one cloud API request; errors become the gateway's JSON error body."""
+    request_id = new_request_id()
+    trace = _Trace()
+    try:
+        body = _serve_api(emu, request, trace)
     except ApiError as exc:
-        return ApiReply(exc.status, exc.body(request_id, request.host, pop_code), request_id, action, region)
-    except Exception as exc:  # never echo the exception text: it may contain request values
-        logger.error("internal error in %s: %s", action or "?", type(exc).__name__)  # noqa: TRY400
-        err = internal_error()
-        return ApiReply(err.status, err.body(request_id, request.host, pop_code), request_id, action, region)
-    return ApiReply(200, {"RequestId": request_id, **body}, request_id, action, region)
+        error = exc
+    except Exception as exc:  # never log the exception text: it may contain request values
+        logger.error("internal error in %s: %s", trace.action or "?", type(exc).__name__)  # noqa: TRY400
+        error = internal_error()
+    else:
+        reply = None if body is None else {"RequestId": request_id, **body}
+        return ApiReply(0 if reply is None else 200, reply, request_id, trace.action, trace.region)
+    return ApiReply(
+        error.status,
+        error.body(request_id, request.host, trace.pop_code),
+        request_id,
+        trace.action,
+        trace.region,
+    )
 
 
 class AdminError(Exception):
@@ -117,7 +125,8 @@ class AdminError(Exception):
 def redact_state(state: State) -> dict[str, Any]:
     """The state with every AuthKey replaced (admin responses never carry the secret)."""
     regions = {
-        name: {**rs, "callback": redact_callback(rs["callback"])} for name, rs in state["regions"].items()
+        name: {**rs, "callback": redact_callback(rs["callback"])}
+        for name, rs in state["regions"].items()
     }
     return {**state, "regions": regions}
 
@@ -224,7 +233,9 @@ _ADMIN_ROUTES: dict[tuple[str, str], AdminRoute] = {
 }
 
 
-def handle_admin(emu: Emulator, method: str, path: str, payload: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+def handle_admin(
+    emu: Emulator, method: str, path: str, payload: Mapping[str, Any]
+) -> tuple[int, dict[str, Any]]:
     """Run one admin request; return (HTTP status, JSON body)."""
     name = path[len(ADMIN_PREFIX) :].strip("/")
     head, _, arg = name.partition("/")

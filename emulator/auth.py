@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from alibabacloud_tea_openapi.utils import Utils
 
+from emulator.api import ApiRequest
 from emulator.errors import (
     ApiError,
     access_key_not_found,
@@ -30,7 +31,13 @@ DEFAULT_ACCESS_KEY_SECRET = "ims-emulator-local-secret"  # noqa: S105 - emulator
 ACCESS_KEYS_ENV = "IMS_EMULATOR_ACCESS_KEYS"
 ACS3_ALGORITHMS = ("ACS3-HMAC-SHA256", "ACS3-HMAC-SM3")
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
-_ACS3_REQUIRED_HEADERS = ("host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce")
+_ACS3_REQUIRED_HEADERS = (
+    "host",
+    "x-acs-action",
+    "x-acs-version",
+    "x-acs-date",
+    "x-acs-signature-nonce",
+)
 _RPC_REQUIRED_PARAMS = ("AccessKeyId", "SignatureMethod", "SignatureNonce", "Timestamp")
 
 
@@ -65,25 +72,12 @@ class Authenticator:
     _nonces: OrderedDict[str, float] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def verify(  # noqa: PLR0913 - the parts of one HTTP request
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, str],
-        form: Mapping[str, str],
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> str:
-        """Authenticate a request; return the signed action name or raise the gateway error.
-
-        ``query`` is the URL's, ``form`` the url-encoded body's parameters; ``headers`` must
-        have lower-case names.
-        """
-        authorization = headers.get("authorization", "")
-        if authorization.startswith("ACS3-"):
-            return self._verify_acs3(method, path, query, headers, body, authorization)
-        if "Signature" in query:
-            return self._verify_rpc(method, {**query, **form})
+    def verify(self, request: ApiRequest) -> str:
+        """Authenticate a request; return the signed action name or raise the gateway error."""
+        if request.headers.get("authorization", "").startswith("ACS3-"):
+            return self._verify_acs3(request)
+        if "Signature" in request.query:
+            return self._verify_rpc(request.method, request.params)
         raise incomplete_signature("no Authorization header and no Signature parameter.")
 
     def _secret(self, key_id: str) -> str:
@@ -92,16 +86,10 @@ class Authenticator:
             raise access_key_not_found()
         return secret
 
-    def _verify_acs3(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, str],
-        headers: Mapping[str, str],
-        body: bytes,
-        authorization: str,
-    ) -> str:
+    def _verify_acs3(self, request: ApiRequest) -> str:
         """AUTH-ACS3: recompute the Authorization value with the SDK's ``get_authorization``."""
+        headers = request.headers
+        authorization = headers["authorization"]
         algorithm, _, rest = authorization.partition(" ")
         parts = dict(item.split("=", 1) for item in rest.split(",") if "=" in item)
         signed = parts.get("SignedHeaders", "").split(";")
@@ -112,15 +100,15 @@ class Authenticator:
         key_id = parts["Credential"]
         secret = self._secret(key_id)
         payload_hash = headers.get("x-acs-content-sha256", "")
-        if not hmac.compare_digest(payload_hash, hashlib.sha256(body).hexdigest()):
+        if not hmac.compare_digest(payload_hash, hashlib.sha256(request.body).hexdigest()):
             raise signature_does_not_match()
-        request = _SignedRequest(
-            method=method,
-            pathname=path or "/",
-            query=dict(query),
+        signed_request = _SignedRequest(
+            method=request.method,
+            pathname=request.path,
+            query=dict(request.query),
             headers={name: headers.get(name, "") for name in signed},
         )
-        expected = Utils.get_authorization(request, algorithm, payload_hash, key_id, secret)
+        expected = Utils.get_authorization(signed_request, algorithm, payload_hash, key_id, secret)
         if not hmac.compare_digest(str(expected), authorization):
             raise signature_does_not_match()
         if "x-acs-security-token" in headers and headers.get("x-acs-accesskey-id") != key_id:
@@ -145,15 +133,23 @@ class Authenticator:
     def _check_fresh(self, timestamp: str, nonce: str) -> None:
         """AUTH-TIME-SKEW and AUTH-NONCE-REPLAY."""
         try:
-            signed_at = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+            signed_at = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
-            raise ApiError(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.") from None
+            raise ApiError(
+                400,
+                "InvalidTimeStamp.Format",
+                "Specified time stamp or date value is not well formatted.",
+            ) from None
         now = self.clock()
-        if abs(now - signed_at) > MAX_CLOCK_SKEW_SECONDS:
-            raise ApiError(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+        if abs(now - signed_at.timestamp()) > MAX_CLOCK_SKEW_SECONDS:
+            raise ApiError(
+                400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+            )
         with self._lock:
             while self._nonces and now - next(iter(self._nonces.values())) > MAX_CLOCK_SKEW_SECONDS:
                 self._nonces.popitem(last=False)
             if nonce in self._nonces:
-                raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+                raise ApiError(
+                    400, "SignatureNonceUsed", "Specified signature nonce was used already."
+                )
             self._nonces[nonce] = now

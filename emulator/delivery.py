@@ -7,19 +7,19 @@ HTTP 200; after the third failure the event is dropped. Rule ids (DLV-*): docs/a
 
 from __future__ import annotations
 
-import ipaddress
+import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
 from components.core.events import EVENT_NAMES, EVENTS_BY_NAME
+from emulator.api import is_loopback_host
 from emulator.errors import ApiError
 from emulator.mns import enqueue_message
 from emulator.signing import sign_callback
@@ -86,7 +86,9 @@ def message_body(event: str, region: str) -> dict[str, Any]:
     return {"Status": "Success", "JobId": uuid.uuid4().hex, "MediaId": media_id}
 
 
-def envelope(event: str, region: str, body_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def envelope(
+    event: str, region: str, body_overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The event envelope shared by HTTP bodies and MNS messages (ice-api.md §2)."""
     return {
         "EventType": event,
@@ -96,49 +98,46 @@ def envelope(event: str, region: str, body_overrides: dict[str, Any] | None = No
     }
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """IMS does not follow redirects: a 3xx is a failed attempt."""
-
-    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and loopback IP literals."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _post(url: str, payload: bytes, auth_key: str | None) -> AttemptInfo:
+    """One POST; header names exactly as documented (``X-ICE-*``), no proxy, no redirects."""
     headers = {"Content-Type": "application/json", "User-Agent": "ims-emulator"}
     if auth_key is not None:
         timestamp = int(time.time())
         headers["X-ICE-TIMESTAMP"] = str(timestamp)
         headers["X-ICE-SIGNATURE"] = sign_callback(url, timestamp, auth_key)
-    request = urllib.request.Request(url, data=payload, headers=headers, method="POST")  # noqa: S310 - http(s) only (validated)
+    parts = urlsplit(url)
+    connection_type = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = connection_type(parts.hostname or "", parts.port, timeout=HTTP_TIMEOUT_S)
     try:
-        with _OPENER.open(request, timeout=HTTP_TIMEOUT_S) as response:
-            status = int(response.status)
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except (OSError, ValueError) as exc:
+        connection.request("POST", path, body=payload, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         return {"attempt": 0, "status": None, "error": type(exc).__name__}
+    finally:
+        connection.close()
     return {"attempt": 0, "status": status, "error": None if status == 200 else f"HTTP {status}"}
 
 
-def _enqueue(store: StateStore, region: str, queue: str, payload: str) -> tuple[AttemptInfo, str | None]:
-    try:
-        message = enqueue_message(store, region, queue, payload)
-    except ApiError as exc:
-        return {"attempt": 0, "status": None, "error": exc.code}, None
-    return {"attempt": 0, "status": None, "error": None}, str(message["MessageId"])
+@dataclass
+class _Enqueue:
+    """One MNS write attempt per call; remembers the id of the message written."""
+
+    store: StateStore
+    region: str
+    queue: str
+    payload: str
+    message_id: str | None = None
+
+    def __call__(self) -> AttemptInfo:
+        try:
+            message = enqueue_message(self.store, self.region, self.queue, self.payload)
+        except ApiError as exc:
+            return {"attempt": 0, "status": None, "error": exc.code}
+        self.message_id = str(message["MessageId"])
+        return {"attempt": 0, "status": None, "error": None}
 
 
 def _with_retries(attempt: Callable[[], AttemptInfo]) -> list[AttemptInfo]:
@@ -202,17 +201,10 @@ def fire_event(
                 {"attempt": 1, "status": None, "error": "RefusedNonLoopbackTarget"}
             ]
     else:
-        queue = config.get("CallbackQueueName", "")
-        result["target"] = queue
-        ids: list[str | None] = []
-
-        def attempt() -> AttemptInfo:
-            info, message_id = _enqueue(store, region, queue, payload)
-            ids.append(message_id)
-            return info
-
-        result["attempts"] = _with_retries(attempt)
-        result["message_id"] = ids[-1]
+        enqueue = _Enqueue(store, region, config.get("CallbackQueueName", ""), payload)
+        result["target"] = enqueue.queue
+        result["attempts"] = _with_retries(enqueue)
+        result["message_id"] = enqueue.message_id
     result["outcome"] = "delivered" if result["attempts"][-1]["error"] is None else "failed"
     logger.info(
         "fire-event region=%s event=%s channel=%s outcome=%s attempts=%d",

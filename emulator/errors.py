@@ -35,7 +35,9 @@ class ApiError(Exception):
 def invalid_parameter(name: str, reason: str = "") -> ApiError:
     """400 InvalidParameter for parameter ``name`` (the value is never echoed)."""
     suffix = f" {reason}" if reason else ""
-    return ApiError(400, "InvalidParameter", f'The specified parameter "{name}" is not valid.{suffix}')
+    return ApiError(
+        400, "InvalidParameter", f'The specified parameter "{name}" is not valid.{suffix}'
+    )
 
 
 def missing_parameter(name: str) -> ApiError:
@@ -57,7 +59,9 @@ def invalid_argument(name: str, low: int, high: int, unit: str) -> ApiError:
 
 def signature_does_not_match() -> ApiError:
     """400 SignatureDoesNotMatch (the string to sign is deliberately not included)."""
-    return ApiError(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+    return ApiError(
+        400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
+    )
 
 
 def access_key_not_found() -> ApiError:
@@ -68,7 +72,9 @@ def access_key_not_found() -> ApiError:
 def incomplete_signature(reason: str) -> ApiError:
     """400 IncompleteSignature: the request carries no usable signature."""
     return ApiError(
-        400, "IncompleteSignature", f"The request signature does not conform to Aliyun standards: {reason}"
+        400,
+        "IncompleteSignature",
+        f"The request signature does not conform to Aliyun standards: {reason}",
     )
 
 
@@ -80,7 +86,9 @@ def throttling() -> ApiError:
 def service_unavailable() -> ApiError:
     """503 ServiceUnavailable."""
     return ApiError(
-        503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
+        503,
+        "ServiceUnavailable",
+        "The request has failed due to a temporary failure of the server.",
     )
 
 
@@ -98,5 +106,6 @@ def forbidden_ram() -> ApiError:
     return ApiError(
         403,
         "Forbidden.RAM",
-        "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+        "User not authorized to operate on the specified resource, "
+        "or this API doesn't support RAM.",
     )

@@ -71,7 +71,9 @@ class FaultRule:
     def __post_init__(self) -> None:
         self._check_types()
         if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+            raise ValueError(
+                f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}"
+            )
         if self.rate is not None and self.count is not None:
             raise ValueError("give either rate or count, not both")
         if self.rate is not None and not 0.0 <= self.rate <= 1.0:
@@ -219,4 +221,8 @@ class CallCounters:
             for (region, operation), n in sorted(self._calls.items()):
                 operations[operation] += n
                 regions.setdefault(region, {})[operation] = n
-            return {"total": sum(operations.values()), "operations": dict(operations), "regions": regions}
+            return {
+                "total": sum(operations.values()),
+                "operations": dict(operations),
+                "regions": regions,
+            }

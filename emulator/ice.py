@@ -37,7 +37,8 @@ def _validate_url(url: str) -> None:
     if len(url.encode("utf-8")) > URL_MAX_BYTES:
         raise invalid_parameter("CallbackURL", f"It must be at most {URL_MAX_BYTES} bytes.")
     parts = urlsplit(url)
-    if not _URL_CHARS_RE.fullmatch(url) or parts.scheme not in ("http", "https") or not parts.hostname:
+    absolute = parts.scheme in ("http", "https") and bool(parts.hostname)
+    if not (absolute and _URL_CHARS_RE.fullmatch(url)):
         raise invalid_parameter("CallbackURL", "It must be one absolute http(s) URL.")
 
 
@@ -94,7 +95,7 @@ def set_event_callback(store: StateStore, region: str, params: Params) -> dict[s
     return {"Success": True}
 
 
-def get_event_callback(store: StateStore, region: str, params: Params) -> dict[str, Any]:
+def get_event_callback(store: StateStore, region: str, _params: Params) -> dict[str, Any]:
     """The stored fields; empty or never-set fields are absent (ICE-GET-EMPTY)."""
     with store.view() as state:
         rs = state["regions"].get(region)

@@ -45,19 +45,21 @@ def is_valid_queue_name(name: str) -> bool:
     return len(name) <= QUEUE_NAME_MAX and _QUEUE_NAME_RE.fullmatch(name) is not None
 
 
-def validate_queue_name(name: str, param: str = "QueueName") -> None:
+def validate_queue_name(name: str) -> None:
     """Raise the MNS error for a missing, too long or malformed queue name."""
     if not name:
-        raise missing_parameter(param)
+        raise missing_parameter("QueueName")
     if len(name) > QUEUE_NAME_MAX:
         raise ApiError(
-            400, "QueueNameLengthError", f"The length of {param} should be between 1 and {QUEUE_NAME_MAX}."
+            400,
+            "QueueNameLengthError",
+            f"The length of QueueName should be between 1 and {QUEUE_NAME_MAX}.",
         )
     if not is_valid_queue_name(name):
         raise ApiError(
             400,
             "InvalidQueueName",
-            f"The {param} you provided is invalid: it must start with a letter or digit and "
+            "The QueueName you provided is invalid: it must start with a letter or digit and "
             "contain only letters, digits and hyphens.",
         )
 
@@ -178,7 +180,13 @@ def _queue_view(queue: dict[str, Any]) -> dict[str, Any]:
 
 def _ok(data: Any) -> dict[str, Any]:
     """The mns-open success envelope."""
-    return {"Code": 200, "Status": "SUCCESS", "Success": True, "Message": "operation success", "Data": data}
+    return {
+        "Code": 200,
+        "Status": "SUCCESS",
+        "Success": True,
+        "Message": "operation success",
+        "Data": data,
+    }
 
 
 def _ack() -> dict[str, Any]:
@@ -286,6 +294,7 @@ def list_queue(store: StateStore, region: str, params: Params) -> dict[str, Any]
         }
     )
 
+
 ACTIONS: dict[str, Handler] = {
     "CreateQueue": create_queue,
     "SetQueueAttributes": set_queue_attributes,
@@ -317,7 +326,7 @@ def enqueue_message(store: StateStore, region: str, queue_name: str, body: str) 
 def receive_messages(
     store: StateStore, region: str, queue_name: str, max_messages: int, peek: bool
 ) -> list[dict[str, Any]]:
-    """Oldest messages first; removed from the queue unless ``peek`` (ReceiveMessage+DeleteMessage)."""
+    """Oldest messages first; removed unless ``peek`` (like ReceiveMessage + DeleteMessage)."""
     with store.mutate() as state:
         rs = region_state(state, region)
         _existing_queue(rs, queue_name)

@@ -8,7 +8,6 @@ no query strings or bodies (they may hold an AuthKey).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import socket
@@ -17,9 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from emulator.api import host_name
-from emulator.app import ADMIN_PREFIX, ApiRequest, Emulator, handle_admin, handle_api
-from emulator.delivery import is_loopback_host
+from emulator.api import ApiRequest, host_name, is_loopback_host
+from emulator.app import ADMIN_PREFIX, Emulator, handle_admin, handle_api
 
 MAX_BODY_BYTES = 1 << 20
 _JSON = "application/json;charset=utf-8"
@@ -29,11 +27,7 @@ logger = logging.getLogger(__name__)
 
 def check_loopback(host: str) -> None:
     """Refuse to serve on anything but a loopback address."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback_host(host):
         raise ValueError(f"refusing to bind {host!r}: the emulator listens on loopback only")
 
 
@@ -42,33 +36,36 @@ class EmulatorServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, emulator: Emulator) -> None:
         check_loopback(host)
         self.emulator = emulator
+        self.bind_host = host
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), _Handler)
 
     @property
     def url(self) -> str:
         """``http://<host>:<port>`` of the listening socket."""
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        host = f"[{self.bind_host}]" if ":" in self.bind_host else self.bind_host
+        return f"http://{host}:{self.server_port}"
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorServer
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._dispatch()
 
-    def do_CONNECT(self) -> None:  # noqa: N802
+    def do_CONNECT(self) -> None:
         self.close_connection = True
         self._send_json(
             501, {"error": "HTTPS through the emulator is not supported; configure protocol HTTP"}
@@ -77,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Replaced by the sanitized line in ``_dispatch``."""
 
-    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: ARG002 - base signature
         """http.server errors may quote the request line (with its query): log no arguments."""
         logger.warning("malformed request from %s", self.client_address[0])
 
@@ -86,10 +83,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send_json(411, {"error": "Content-Length required"})
             return None
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:
             self.close_connection = True
-            self._send_json(413, {"error": "request body too large"})
+            self._send_json(413, {"error": "invalid or too large Content-Length"})
             return None
         return self.rfile.read(length) if length else b""
 
@@ -100,12 +100,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         target = urlsplit(self.path)
         host = host_name(self.headers.get("Host", ""))
+        status: int | str
         if target.path.startswith(ADMIN_PREFIX) and is_loopback_host(host.strip("[]")):
             status = self._admin(target.path, body)
             what = f"admin {self.command} {target.path}"
         else:
             status, what = self._api(host, target.path, target.query, body)
-        logger.info("%s %s -> %s (%.1f ms)", host, what, status, (time.monotonic() - started) * 1000)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        logger.info("%s %s -> %s (%.1f ms)", host, what, status, elapsed_ms)
 
     def _admin(self, path: str, body: bytes) -> int:
         try:
@@ -149,7 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             logger.debug("socket already closed")
 
-    def _send_json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    def _send_json(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", _JSON)

@@ -49,6 +49,19 @@ from components.aliyun.errors import CredentialError
 
 SESSION_NAME = "ims-callbacks"
 
+CONFIG_KEYS: tuple[str, ...] = tuple(
+    f"alicloud:{key}"
+    for key in (
+        "accessKey",
+        "secretKey",
+        "securityToken",
+        "profile",
+        "sharedCredentialsFile",
+        "ecsRoleName",
+    )
+)
+"""Every stack config key the chain reads (a provider's ``configure`` should pass them all)."""
+
 OPTIONS_HELP = (
     "stack config alicloud:accessKey + alicloud:secretKey (pulumi config set --secret);"
     " env ALICLOUD_ACCESS_KEY + ALICLOUD_SECRET_KEY;"
@@ -144,6 +157,7 @@ def _find_profile(name: str | None, cli_file: Path, ini_file: Path, what: str) -
 
 def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
     def cfg(key: str) -> str | None:
+        assert f"alicloud:{key}" in CONFIG_KEYS  # noqa: S101 - keep CONFIG_KEYS complete
         return config.get(f"alicloud:{key}") or None
 
     def var(name: str) -> str | None:
@@ -234,7 +248,7 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
     raise CredentialError(f"no Alibaba Cloud credentials found; set one of: {OPTIONS_HELP}")
 
 
-def load_credentials(
+def resolve_credentials(
     config: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
 ) -> CredentialClient:
     """A credentials client for the first configured source (see the module docstring).
@@ -250,5 +264,5 @@ def load_credentials(
 def describe_source(
     config: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
-    """Which source :func:`load_credentials` would use, for logs (no secrets)."""
+    """Which source :func:`resolve_credentials` would use, for logs (no secrets)."""
     return _select(config or {}, os.environ if environ is None else environ).description

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import quote
 
 import requests
 from darabonba.exceptions import ResponseException
@@ -24,7 +25,9 @@ RETRYABLE_CODES: frozenset[str] = frozenset(
 """Error codes that are worth retrying, whatever the HTTP status."""
 
 _MAX_MESSAGE = 300
+_STRING_TO_SIGN = re.compile(r"(?is)\bstring[ -]?to[ -]?sign\b.*")
 _QUERY = re.compile(r"\?[^\s'\"<>)]*")
+_PARAM_LIST = re.compile(r"\b[A-Za-z][\w.-]*=[^&\s]*(?:&[A-Za-z][\w.-]*=[^&\s]*)+")
 _SENSITIVE_PAIR = re.compile(
     r"(?i)\b(AuthKey|Signature|SecurityToken|AccessKeySecret|AccessKeyId|Authorization"
     r"|x-acs-security-token|x-acs-accesskey-id)(\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^\s&,;'\"]+)"
@@ -83,13 +86,17 @@ class CloudError(Exception):
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove known secret values, URL query strings and ``name=value`` pairs of sensitive names.
+    """Remove secret values (also URL-encoded), URL query strings and sensitive ``name=value``.
 
-    The result is also cut to a few hundred characters: enough for a human, too short to carry
-    a dumped request.
+    A quoted string to sign (the real ``SignatureDoesNotMatch`` message carries one, with every
+    request parameter) and any ``a=1&b=2`` parameter list are cut as well. The result is at
+    most a few hundred characters: enough for a human, too short to carry a dumped request.
     """
-    text = redact_secrets(text, secrets)
+    secrets = [s for s in secrets if s]
+    text = redact_secrets(text, [*secrets, *(quote(s, safe="") for s in secrets)])
+    text = _STRING_TO_SIGN.sub("string to sign: <redacted>", text)
     text = _QUERY.sub("?<redacted>", text)
+    text = _PARAM_LIST.sub("<redacted parameters>", text)
     text = _SENSITIVE_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
     text = " ".join(text.split())
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."

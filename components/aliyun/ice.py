@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, NoReturn
 
 from alibabacloud_credentials.client import Client as CredentialClient
@@ -60,22 +61,28 @@ class IceClient:
         return CallbackSetting.from_api(body)
 
     def set_callback(self, setting: CallbackSetting) -> None:
-        """Apply ``setting`` (SetEventCallback with ``setting.to_api()``); checks ``Success``."""
-        self._set(setting.to_api(), secrets=(setting.auth_key,))
+        """Apply ``setting`` (SetEventCallback with ``setting.to_api()``); checks ``Success``.
 
-    def _set(self, params: dict[str, str], secrets: tuple[str, ...]) -> None:
+        The API replaces the whole configuration (ICE-SET-PUT), so ``setting`` must be complete.
+        """
         operation = "ice:SetEventCallback"
+        request = SetEventCallbackRequest().from_map(setting.to_api())
 
         def call() -> None:
-            request = SetEventCallbackRequest().from_map(params)
             require_success(operation, self.region, self._client().set_event_callback(request))
 
-        invoke(operation, self.region, call, self._retry, secrets=secrets)
+        invoke(operation, self.region, call, self._retry, secrets=(setting.auth_key,))
 
     def reset_callback(self) -> None:
-        """Best-effort "no callback": SetEventCallback with every field empty.
+        """Stop all deliveries: keep the region's target but subscribe to no events, auth off.
 
-        ICE has no delete API and the effect of empty values is unconfirmed (ice-api.md §1.6);
-        see docs/api-contract.md for the reading the emulator implements.
+        ICE has no delete API and ``CallbackType`` cannot be unset (docs/api-contract.md
+        ICE-SET-TYPE-REQUIRED, ICE-SET-PUT), so "reset" is our reading: GetEventCallback, then
+        SetEventCallback with the same type and URL/queue, ``EventTypeList=""``
+        (ICE-SET-EVENTS-CLEAR) and ``AuthSwitch=off``. A region without a callback type has
+        nothing to deliver and is left alone. For MNS the queue must still exist.
         """
-        raise NotImplementedError
+        live = self.get_callback()
+        if live.callback_type is None:
+            return
+        self.set_callback(replace(live, events=(), auth_enabled=False, auth_key=""))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from alibabacloud_credentials.client import Client as CredentialClient
@@ -24,6 +24,7 @@ from components.aliyun.retry import RetryPolicy
 from components.core.settings import QueueSettings
 
 QUEUE_NOT_EXIST = "QueueNotExist"
+QUEUE_ALREADY_EXIST = "QueueAlreadyExist"
 _PAGE_SIZE = 50
 
 
@@ -39,7 +40,23 @@ class QueueAttributes:
     max_message_bytes: int
     delay_seconds: int
     logging: bool
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: tuple[tuple[str, str], ...] = ()
+    """Sorted (key, value) pairs, as in QueueSettings."""
+
+    @classmethod
+    def from_settings(cls, settings: QueueSettings) -> QueueAttributes:
+        """What GetQueueAttributes reports for a normal queue created from ``settings``."""
+        return cls(
+            name=settings.name,
+            queue_type="normal",
+            retention_seconds=settings.retention_seconds,
+            visibility_timeout_seconds=settings.visibility_timeout_seconds,
+            polling_wait_seconds=settings.polling_wait_seconds,
+            max_message_bytes=settings.max_message_bytes,
+            delay_seconds=settings.delay_seconds,
+            logging=settings.logging,
+            tags=tuple(sorted(dict(settings.tags).items())),
+        )
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> QueueAttributes:
@@ -53,11 +70,13 @@ class QueueAttributes:
             max_message_bytes=int(data.get("MaximumMessageSize", 0)),
             delay_seconds=int(data.get("DelaySeconds", 0)),
             logging=bool(data.get("LoggingEnabled", False)),
-            tags={
-                str(t.get("TagKey")): str(t.get("TagValue") or "")
-                for t in data.get("Tags") or ()
-                if isinstance(t, Mapping) and t.get("TagKey")
-            },
+            tags=tuple(
+                sorted(
+                    (str(t["TagKey"]), str(t.get("TagValue") or ""))
+                    for t in data.get("Tags") or ()
+                    if isinstance(t, Mapping) and t.get("TagKey")
+                )
+            ),
         )
 
 
@@ -124,7 +143,12 @@ class MnsClient:
         return QueueAttributes.from_api(data)
 
     def create_queue(self, settings: QueueSettings) -> None:
-        """CreateQueue with every attribute and the tags of ``settings`` (a normal queue)."""
+        """CreateQueue with every attribute and the tags of ``settings`` (a normal queue).
+
+        CreateQueue is not idempotent: if an attempt timed out after the service had acted, the
+        retry answers QueueAlreadyExist. After a retry that answer is accepted when the live
+        queue has exactly the requested attributes and tags; otherwise it is raised.
+        """
         request = CreateQueueRequest(
             queue_name=settings.name,
             message_retention_period=settings.retention_seconds,
@@ -133,10 +157,19 @@ class MnsClient:
             maximum_message_size=settings.max_message_bytes,
             delay_seconds=settings.delay_seconds,
             enable_logging=settings.logging,
-            tag=[CreateQueueRequestTag(key=k, value=v) for k, v in sorted(settings.tags.items())]
+            tag=[
+                CreateQueueRequestTag(key=k, value=v)
+                for k, v in sorted(dict(settings.tags).items())
+            ]
             or None,
         )
-        self._call("CreateQueue", lambda: self._client().create_queue(request))
+        try:
+            self._call("CreateQueue", lambda: self._client().create_queue(request))
+        except CloudError as exc:
+            if exc.code != QUEUE_ALREADY_EXIST or exc.attempts < 2:
+                raise
+            if self.get_queue(settings.name) != QueueAttributes.from_settings(settings):
+                raise
 
     def update_queue(self, settings: QueueSettings) -> None:
         """SetQueueAttributes with every attribute of ``settings``.

@@ -58,12 +58,14 @@ def optional(check: Callable[[str], str]) -> AfterValidator:
 
 
 def non_empty(events: list[str]) -> list[str]:
+    """Reject an empty event list."""
     if not events:
         raise ValueError("must list at least one event, e.g. [FileUploadComplete]")
     return events
 
 
 def tags_mapping(value: object) -> dict[str, str]:
+    """Accept a mapping of string tags that passes :func:`check_tags`."""
     if not isinstance(value, Mapping):
         raise ValueError(  # noqa: TRY004 (pydantic reports ValueError only)
             f"must be a mapping of tag key to value, e.g. {{team: media}}{describe(value)}"
@@ -81,6 +83,7 @@ class EncryptedKey(BaseModel):
 
 
 def auth_key_value(value: object) -> SecretStr | EncryptedKey | None:
+    """Accept a valid key string (as SecretStr), ``{secure: ...}`` ciphertext, or None."""
     if value is None or isinstance(value, EncryptedKey):
         return value
     if isinstance(value, SecretStr):

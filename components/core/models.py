@@ -7,7 +7,6 @@ regions is checked by :func:`components.core.settings.load_settings`, which turn
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -113,7 +112,8 @@ class QueueSettings:
     max_message_bytes: int
     delay_seconds: int
     logging: bool
-    tags: Mapping[str, str]
+    tags: tuple[tuple[str, str], ...]
+    """Sorted (key, value) pairs; ``dict(queue.tags)`` gives a mapping."""
 
 
 @dataclass(frozen=True)

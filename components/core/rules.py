@@ -44,7 +44,7 @@ def check_event(name: str) -> str:
         return name
     raise ValueError(
         f"unknown event {name!r}{suggest(name, EVENT_NAMES)} "
-        "(see docs for the event list; names are case-sensitive)"
+        "(names are case-sensitive; the list is in components/core/events.py)"
     )
 
 
@@ -97,7 +97,7 @@ def auth_key_problems(key: str) -> list[str]:
         ("a digit", string.digits),
     ):
         if not any(c in chars for c in key):
-            found.append(f"it has no {label}")
+            found.append(f"it lacks {label}")
     return found
 
 

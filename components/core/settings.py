@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -41,7 +40,7 @@ from components.core.models import (
     StackSettings,
 )
 from components.core.paths import Loc, format_path
-from components.core.regions import REGION_IDS, get_region
+from components.core.regions import REGION_IDS, get_region, ice_host
 from components.core.rules import default_queue_name, parse_emulator_url, suggest
 from components.core.validation import canonical_keys, deep_merge, validation_problems
 
@@ -98,6 +97,7 @@ def _origin(loc: Loc, region_loc: Loc, from_defaults: frozenset[Loc]) -> Loc:
 
 
 def _allowed_keys(root: type[BaseModel], parent: Loc) -> list[str]:
+    """The setting names valid under ``parent`` (a location inside ``root``)."""
     model = NESTED_MODELS.get(str(parent[-1]), root) if parent else root
     return [info.alias or name for name, info in model.model_fields.items()]
 
@@ -119,6 +119,7 @@ def _validate(
 
 
 def _canonical(data: Mapping[Any, Any], loc: Loc, report: _Report) -> dict[Any, Any]:
+    """Region fields with camelCase names; snake/camel twins reported."""
     twins: list[Loc] = []
     out = canonical_keys(data, RegionFields, NESTED_MODELS, twins)
     for twin in twins:
@@ -127,6 +128,7 @@ def _canonical(data: Mapping[Any, Any], loc: Loc, report: _Report) -> dict[Any, 
 
 
 def _load_emulator(value: object, report: _Report) -> str | None:
+    """The normalised emulator address, or None when unset or invalid."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -204,13 +206,14 @@ def _region_id(key: object, loc: Loc, seen: dict[str, str], report: _Report) -> 
     if not info.endpoint_confirmed:
         report.warn(
             loc,
-            f"{info.name} is an IMS service region but its endpoint {region} is not in the "
-            "documented endpoint table; verify it works before relying on it",
+            f"{info.name} is an IMS service region but its endpoint {ice_host(region)} is not "
+            "in the documented endpoint table; verify it works before relying on it",
         )
     return region
 
 
 def _delivery_of(own: Mapping[Any, Any], defaults: Mapping[Any, Any]) -> Delivery | None:
+    """The region's delivery (its own, else the default), or None if not recognisable."""
     value = own.get("delivery", defaults.get("delivery"))
     if not isinstance(value, str):
         return None
@@ -248,6 +251,7 @@ def _load_region(
     names: tuple[str, str],
     report: _Report,
 ) -> RegionSettings | None:
+    """Merge defaults into one region, validate it and resolve its settings."""
     own = _canonical(value, loc, report)
     delivery = _delivery_of(own, defaults)
     skip = () if delivery is None else _ONLY_FOR["mns" if delivery == "http" else "http"]
@@ -267,7 +271,7 @@ def _resolve(
     names: tuple[str, str],
     report: _Report,
 ) -> RegionSettings | None:
-    """Turn a valid RegionConfig into RegionSettings; report cross-field problems."""
+    """Turn a valid RegionConfig into RegionSettings; warn about risky choices."""
     for event in normalize_events(config.events):
         if deprecation := EVENTS_BY_NAME[event].deprecated:
             report.warn(at("events"), f"{event} is deprecated: {deprecation}")
@@ -302,6 +306,7 @@ def _resolve_queue(
     names: tuple[str, str],
     report: _Report,
 ) -> QueueSettings | None:
+    """The queue of an mns region, with its default name filled in."""
     queue = config.queue or QueueConfig()
     if queue.existing and queue.name is None:
         report.problem(at("queue", "name"), "is required when queue.existing is true")
@@ -320,7 +325,7 @@ def _resolve_queue(
         max_message_bytes=queue.max_message_bytes,
         delay_seconds=queue.delay_seconds,
         logging=queue.logging,
-        tags=MappingProxyType(dict(queue.tags)),
+        tags=tuple(queue.tags.items()),
     )
 
 
@@ -339,6 +344,7 @@ def _auth_keys(tree: object) -> Iterator[str]:
 def _load_callbacks(
     raw: Mapping[Any, Any], names: tuple[str, str], report: _Report
 ) -> tuple[GrantSettings, list[RegionSettings]]:
+    """Validate the ``callbacks`` mapping: top-level keys, grant, defaults, regions."""
     for key in raw:
         if key not in _TOP_KEYS:
             name = str(key)
@@ -396,7 +402,7 @@ def load_settings(
     emulator = _load_emulator(config.get(EMULATOR_KEY), report)
     raw = _parse_callbacks(config.get(CALLBACKS_KEY), stack, report)
     grant, regions = (
-        _load_callbacks(raw, (project, stack), report) if raw else (GrantSettings(), [])
+        _load_callbacks(raw, (project, stack), report) if raw is not None else (GrantSettings(), [])
     )
     secrets = [s for s in _auth_keys(raw) if len(s) >= _MIN_REDACTED]
 

@@ -22,10 +22,7 @@ _HINTS: dict[str, str] = {
         "e.g. events: [FileUploadComplete]"
     ),
 }
-_EXAMPLES: dict[str, str] = {
-    "events": ", e.g. [FileUploadComplete, ProduceMediaComplete]",
-    "tags": ", e.g. {team: media}",
-}
+_EXAMPLES: dict[str, str] = {"events": ", e.g. [FileUploadComplete, ProduceMediaComplete]"}
 
 
 def canonical_keys(
@@ -75,10 +72,7 @@ def deep_merge(base: Mapping[Any, Any], over: Mapping[Any, Any]) -> tuple[dict[A
 
 _SHAPES: dict[str, str] = {
     "list_type": "must be a list",
-    "tuple_type": "must be a list",
-    "dict_type": "must be a mapping of settings",
     "model_type": "must be a mapping of settings",
-    "model_attributes_type": "must be a mapping of settings",
 }
 _FIXED: dict[str, str] = {
     "bool_type": "must be true or false",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.aliyun.credentials import describe_source, load_credentials
+from components.aliyun.credentials import describe_source, resolve_credentials
 from components.aliyun.errors import CredentialError
 
 SECRET = "s3cr3t-value-never-shown"
@@ -26,7 +26,7 @@ def env(home: Path, **values: str) -> dict[str, str]:
 
 def key_id(config: dict[str, str] | None, environ: dict[str, str]) -> str:
     """The AccessKey ID the chosen source yields (static sources only: no network)."""
-    return str(load_credentials(config, environ).get_credential().access_key_id)
+    return str(resolve_credentials(config, environ).get_credential().access_key_id)
 
 
 def write_cli_config(home: Path, current: str, *profiles: tuple[str, str]) -> Path:
@@ -88,7 +88,7 @@ def test_security_token_makes_sts_credentials(home: Path) -> None:
         "alicloud:secretKey": SECRET,
         "alicloud:securityToken": "token-value",
     }
-    credential = load_credentials(config, env(home)).get_credential()
+    credential = resolve_credentials(config, env(home)).get_credential()
     assert credential.security_token == "token-value"
     assert "STS token" in describe_source(config, env(home))
 
@@ -100,10 +100,10 @@ def test_env_is_read_at_call_time(home: Path, monkeypatch: pytest.MonkeyPatch) -
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
     with pytest.raises(CredentialError):
-        load_credentials()
+        resolve_credentials()
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIlateset0001")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
-    assert load_credentials().get_credential().access_key_id == "LTAIlateset0001"
+    assert resolve_credentials().get_credential().access_key_id == "LTAIlateset0001"
 
 
 def test_static_keys_beat_profiles(home: Path) -> None:
@@ -130,7 +130,7 @@ def test_ini_default_section_when_no_cli_file(home: Path) -> None:
 def test_missing_named_profile_is_an_error(home: Path) -> None:
     write_cli_config(home, "main", ("main", "LTAIclimain0001"))
     with pytest.raises(CredentialError, match=r"profile 'nope' \(from env ALIBABA_CLOUD_PROFILE\)"):
-        load_credentials(None, env(home, ALIBABA_CLOUD_PROFILE="nope"))
+        resolve_credentials(None, env(home, ALIBABA_CLOUD_PROFILE="nope"))
 
 
 def test_oidc_selected_without_calling_sts(home: Path) -> None:
@@ -144,7 +144,7 @@ def test_oidc_selected_without_calling_sts(home: Path) -> None:
     )
     write_ini(home, ("default", "LTAIinidefault1"))
     assert describe_source(None, environ).startswith("OIDC role acs:ram::123:role/deployer")
-    load_credentials(None, environ)  # builds the provider; STS is only called on first use
+    resolve_credentials(None, environ)  # builds the provider; STS is only called on first use
     write_cli_config(home, "x", ("ops", "LTAIcliops00001"))
     assert key_id({"alicloud:profile": "ops"}, environ) == "LTAIcliops00001"
 
@@ -152,10 +152,10 @@ def test_oidc_selected_without_calling_sts(home: Path) -> None:
 def test_credentials_uri_and_ecs_role_selected(home: Path) -> None:
     uri = env(home, ALIBABA_CLOUD_CREDENTIALS_URI="http://127.0.0.1:9/creds?token=abc")
     assert describe_source(None, uri) == "credentials URI (env ALIBABA_CLOUD_CREDENTIALS_URI)"
-    load_credentials(None, uri)
+    resolve_credentials(None, uri)
     ecs = env(home, ALIBABA_CLOUD_ECS_METADATA="EcsDeployRole")
     assert describe_source(None, ecs) == "ECS RAM role 'EcsDeployRole' (instance metadata)"
-    load_credentials(None, ecs)
+    resolve_credentials(None, ecs)
     assert "'FromConfig'" in describe_source({"alicloud:ecsRoleName": "FromConfig"}, ecs)
 
 
@@ -174,13 +174,13 @@ def test_incomplete_static_source(
     home: Path, config: dict[str, str], environ: dict[str, str], message: str
 ) -> None:
     with pytest.raises(CredentialError, match=message) as info:
-        load_credentials(config, env(home, **environ))
+        resolve_credentials(config, env(home, **environ))
     assert SECRET not in str(info.value)
 
 
 def test_nothing_found_names_the_options(home: Path) -> None:
     with pytest.raises(CredentialError) as info:
-        load_credentials({}, env(home))
+        resolve_credentials({}, env(home))
     text = str(info.value)
     for option in (
         "alicloud:accessKey",

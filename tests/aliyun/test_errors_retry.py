@@ -113,6 +113,25 @@ def test_transport_error_shape_is_redacted() -> None:
     assert "(6 attempts)" in str(error)
 
 
+def test_real_signature_mismatch_message_is_cut() -> None:
+    """The real gateway quotes the string to sign, i.e. every parameter, AuthKey included."""
+    message = (
+        "Specified signature is not matched with our calculation. server string to sign is:"
+        "POST\n/\nAuthKey=Zq7Key1&AuthSwitch=on&CallbackURL=https%3A%2F%2Fh.example%2Fcb\n"
+        "host:ice.cn-beijing.aliyuncs.com"
+    )
+    exc = api_error(400, "SignatureDoesNotMatch", message)
+    error = to_cloud_error(exc, operation="ice:SetEventCallback", region="cn-beijing", attempts=1)
+    assert error.message == (
+        "Specified signature is not matched with our calculation. server string to sign: <redacted>"
+    )
+
+
+def test_parameter_lists_and_encoded_secrets_are_redacted() -> None:
+    out = redact("sent Action=Set&CallbackType=HTTP then key%2B1 and key+1", secrets=("key+1",))
+    assert out == "sent <redacted parameters> then *** and ***"
+
+
 def test_redact() -> None:
     text = (
         "GET /?Action=Set&AuthKey=K1 failed; AuthKey=K2, Signature: abc; key K3 leaked"

@@ -142,13 +142,14 @@ class FakeAlicloud(p.Provider):
 def _queue_settings(props: Mapping[str, Any]) -> QueueSettings:
     return QueueSettings(
         name=str(props["queueName"]),
+        existing=False,
         retention_seconds=int(props.get("messageRetentionPeriod") or 345600),
         visibility_timeout_seconds=int(props.get("visibilityTimeout") or 30),
         polling_wait_seconds=int(props.get("pollingWaitSeconds") or 0),
         max_message_bytes=int(props.get("maximumMessageSize") or 65536),
         delay_seconds=int(props.get("delaySeconds") or 0),
         logging=bool(props.get("loggingEnabled")),
-        tags=dict(props.get("tags") or {}),
+        tags=tuple(sorted((props.get("tags") or {}).items())),
     )
 
 

@@ -1,0 +1,1 @@
+"""Read-only drift check: stack files vs. the live IMS callback settings (docs/drift.md)."""

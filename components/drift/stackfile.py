@@ -1,0 +1,176 @@
+"""Reading ``Pulumi.yaml`` and stack files with PyYAML: no Pulumi CLI, engine or state.
+
+Follows the CLI's rules: stack files are ``<stackConfigDir>/Pulumi.<stack>.yaml``; a
+config key without a namespace belongs to the project; project-level ``config`` values
+(``default``/``value``, or a bare value) apply unless the stack file sets the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.drift.passphrase import (
+    PASSPHRASE_ENV,
+    Decrypter,
+    PassphraseError,
+    has_secure,
+    passphrase_from_env,
+)
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_STACK_FILE = re.compile(r"Pulumi\.([A-Za-z0-9_.-]+)\.yaml")
+
+
+class StackFileError(Exception):
+    """A project or stack file that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """The Pulumi project: its name, directory and where its stack files live."""
+
+    name: str
+    root: Path
+    stack_dir: Path
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    """Project-level config values, by full key."""
+
+    def stack_path(self, stack: str) -> Path:
+        """``Pulumi.<stack>.yaml`` for a stack name (``org/project/`` prefixes ignored)."""
+        name = stack.rsplit("/", 1)[-1]
+        if not _STACK_NAME.fullmatch(name) or name.startswith("."):
+            raise StackFileError(f"{stack!r} is not a valid stack name")
+        return self.stack_dir / f"Pulumi.{name}.yaml"
+
+    def all_stacks(self) -> list[str]:
+        """Every stack with a file in the stack directory, sorted."""
+        if not self.stack_dir.is_dir():
+            return []
+        found = (_STACK_FILE.fullmatch(p.name) for p in self.stack_dir.iterdir())
+        return sorted(m.group(1) for m in found if m)
+
+    def display(self, path: Path) -> str:
+        """``path`` relative to the project directory when it is inside it."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """One stack's configuration with full keys, decrypted where a passphrase allowed it."""
+
+    name: str
+    file: str
+    config: Mapping[str, Any]
+    plaintexts: tuple[str, ...]
+    """Every value that was decrypted: secrets to redact from all output."""
+    remedy: str
+    """What would let this check use values that stay encrypted."""
+
+
+def _read_yaml(path: Path, what: str) -> Any:
+    """Parse ``path``; ``what`` names it in messages (e.g. ``stack file stacks/x.yaml``)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StackFileError(f"{what} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StackFileError(f"cannot read {what}: {exc.__class__.__name__}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise StackFileError(f"{what} is not valid YAML{where}: {problem}") from None
+
+
+def _mapping(value: Any, where: str) -> Mapping[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise StackFileError(f"{where} must be a mapping")
+    return value
+
+
+def _full_key(project: str, key: object) -> str:
+    text = str(key)
+    return text if ":" in text else f"{project}:{text}"
+
+
+def load_project(project_dir: Path, stacks_dir: Path | None = None) -> Project:
+    """Read the project name and ``stackConfigDir``; ``stacks_dir`` overrides the latter."""
+    path = next((project_dir / n for n in PROJECT_FILES if (project_dir / n).is_file()), None)
+    if path is None:
+        raise StackFileError(f"no Pulumi.yaml in {project_dir}; run from the project directory")
+    data = _mapping(_read_yaml(path, f"project file {path}"), str(path))
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise StackFileError(f"{path} has no project name")
+    config_dir = data.get("stackConfigDir") or "."
+    if not isinstance(config_dir, str):
+        raise StackFileError(f"{path}: stackConfigDir must be a string")
+    root = project_dir.resolve()
+    stack_dir = stacks_dir if stacks_dir is not None else root / config_dir
+    return Project(name, root, stack_dir, _project_defaults(name, data.get("config"), path))
+
+
+def _project_defaults(project: str, config: Any, path: Path) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for key, spec in _mapping(config, f"{path}: config").items():
+        if isinstance(spec, Mapping) and ("value" in spec or "default" in spec):
+            defaults[_full_key(project, key)] = spec.get("value", spec.get("default"))
+        elif not isinstance(spec, Mapping):
+            defaults[_full_key(project, key)] = spec
+    return defaults
+
+
+def read_stack(project: Project, stack: str, environ: Mapping[str, str]) -> StackConfig:
+    """Read and (with a passphrase) decrypt one stack's configuration."""
+    path = project.stack_path(stack)
+    shown = project.display(path)
+    data = _mapping(_read_yaml(path, f"stack file {shown}"), shown)
+    raw = _mapping(data.get("config"), f"{shown}: config")
+    config: dict[str, Any] = dict(project.defaults)
+    config.update({_full_key(project.name, k): v for k, v in raw.items()})
+    salt = data.get("encryptionsalt")
+    plaintexts: list[str] = []
+    if isinstance(salt, str) and salt:
+        hint = f"set {PASSPHRASE_ENV}"
+        if has_secure(config):
+            config = _decrypt(config, salt, environ, plaintexts, shown)
+    else:
+        hint = "only the passphrase secrets provider is supported; compare with pulumi preview"
+    return StackConfig(
+        name=stack.rsplit("/", 1)[-1],
+        file=shown,
+        config=config,
+        plaintexts=tuple(plaintexts),
+        remedy=hint,
+    )
+
+
+def _decrypt(
+    config: dict[str, Any], salt: str, environ: Mapping[str, str], plaintexts: list[str], shown: str
+) -> dict[str, Any]:
+    try:
+        phrase = passphrase_from_env(environ)
+        if phrase is None:
+            return config
+        decrypter = Decrypter(phrase, salt)
+    except PassphraseError as exc:
+        raise StackFileError(f"{shown}: {exc}") from None
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        try:
+            out[key] = decrypter.decrypt_tree(value, plaintexts)
+        except PassphraseError as exc:
+            raise StackFileError(f"{shown}: cannot decrypt {key}: {exc}") from None
+    return out

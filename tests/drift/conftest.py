@@ -1,0 +1,154 @@
+"""Fixtures for the drift check: one emulator per module, a scratch project, the CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.drift.cli import main
+from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from emulator.testing import EmulatorProcess, start_emulator
+
+DATA = Path(__file__).parent / "data"
+TEST_PASSPHRASE = "drift-test-passphrase"
+"""Passphrase of the stack files in data/ (written by the real Pulumi CLI)."""
+FIXTURE_AUTH_KEY = "DriftKey0123abcXYZ"
+"""Plaintext of the auth key encrypted in data/Pulumi.secret*.yaml."""
+URL = "https://hooks.example.com/ims"
+EVENTS = ["FileUploadComplete", "ProduceMediaComplete"]
+CONFIRMED_REGIONS = (
+    "ap-southeast-1",
+    "cn-beijing",
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-shenzhen",
+    "us-west-1",
+)
+
+
+def http_region(url: str = URL, key: str | None = None, events: list[str] = EVENTS) -> dict[str, Any]:
+    """Stack config of an http region (auth on; ``key`` None: generated)."""
+    region: dict[str, Any] = {"delivery": "http", "url": url, "events": events}
+    if key is not None:
+        region["auth"] = {"key": key}
+    return region
+
+
+def mns_region(events: list[str] = EVENTS) -> dict[str, Any]:
+    """Stack config of an mns region with the default queue name."""
+    return {"delivery": "mns", "events": events}
+
+
+def queue_name(stack: str, region: str) -> str:
+    """The default queue name of ``region`` in a stack of project ims-callbacks."""
+    return f"ice-callback-ims-callbacks-{stack}-{region}"
+
+
+def live_http(url: str = URL, key: str = "", events: list[str] = EVENTS) -> dict[str, str]:
+    """console_edit fields of a live http setting (auth on when ``key`` is given)."""
+    fields = {"CallbackType": "HTTP", "CallbackURL": url, "EventTypeList": ",".join(events)}
+    if key:
+        fields |= {"AuthSwitch": "on", "AuthKey": key}
+    return fields
+
+
+def live_mns(queue: str, events: list[str] = EVENTS) -> dict[str, str]:
+    """console_edit fields of a live mns setting."""
+    return {"CallbackType": "MNS", "CallbackQueueName": queue, "EventTypeList": ",".join(events)}
+
+
+@dataclass(frozen=True)
+class ScratchProject:
+    """A project directory with Pulumi.yaml and a stacks/ folder."""
+
+    root: Path
+
+    def stack(self, name: str, regions: dict[str, Any] | None = None, **config: Any) -> Path:
+        """Write stacks/Pulumi.<name>.yaml: ``regions`` under ims-callbacks:callbacks."""
+        data = dict(config)
+        if regions is not None:
+            data["ims-callbacks:callbacks"] = {"regions": regions}
+        path = self.root / "stacks" / f"Pulumi.{name}.yaml"
+        path.write_text(yaml.safe_dump({"config": data}, sort_keys=False))
+        return path
+
+    def raw_stack(self, name: str, text: str) -> Path:
+        """Write a stack file verbatim."""
+        path = self.root / "stacks" / f"Pulumi.{name}.yaml"
+        path.write_text(text)
+        return path
+
+    def copy_fixture(self, fixture: str, name: str) -> Path:
+        """Copy data/Pulumi.<fixture>.yaml as stack ``name``."""
+        path = self.root / "stacks" / f"Pulumi.{name}.yaml"
+        shutil.copyfile(DATA / f"Pulumi.{fixture}.yaml", path)
+        return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> ScratchProject:
+    root = tmp_path / "project"
+    (root / "stacks").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text(
+        "name: ims-callbacks\nruntime: python\nstackConfigDir: stacks\n"
+        "config:\n  ims-callbacks:emulator:\n    type: string\n    default: ''\n"
+    )
+    return ScratchProject(root)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A hermetic environment with the emulator's access key (no passphrase)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return {
+        "HOME": str(home),
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEFAULT_ACCESS_KEY_SECRET,
+    }
+
+
+@pytest.fixture(scope="module")
+def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    with start_emulator(tmp_path_factory.mktemp("emulator") / "state.json") as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator(emulator_process: EmulatorProcess) -> EmulatorProcess:
+    """The module's emulator with empty state, no faults and zero counters."""
+    emulator_process.control.reset()
+    return emulator_process
+
+
+@dataclass(frozen=True)
+class Run:
+    """One CLI run: exit code and captured output."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def drift(
+    project: ScratchProject,
+    env: dict[str, str],
+    emulator: EmulatorProcess,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., Run]:
+    """``drift(*args, env=None)``: run the CLI in-process against the project and emulator."""
+
+    def run(*args: str, env_override: dict[str, str] | None = None) -> Run:
+        argv = ["--project-dir", str(project.root), "--emulator", emulator.base_url, *args]
+        code = main(argv, env if env_override is None else env_override)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
