@@ -1,17 +1,22 @@
 """The Pulumi program: IMS event callbacks for every region in the stack configuration."""
 
+import os
+
 import pulumi
 
 from components.core.errors import ConfigError
 from components.core.settings import load_settings
 from components.pulumi_layer.account import ImsCallbacks
+from components.aliyun.endpoints import EMULATOR_ENV
+from components.pulumi_layer.provider import EMULATOR_KEY
 
-CONFIG_KEYS = ("ims-callbacks:callbacks", "ims-callbacks:emulator")
+CONFIG_KEYS = ("ims-callbacks:callbacks", EMULATOR_KEY)
 
 
 def main() -> None:
     """Validate the whole configuration first, then declare the resources."""
     raw = {key: pulumi.runtime.get_config(key) for key in CONFIG_KEYS}
+    raw[EMULATOR_KEY] = os.environ.get(EMULATOR_ENV) or raw[EMULATOR_KEY]
     try:
         settings, warnings = load_settings(
             {k: v for k, v in raw.items() if v not in (None, "")},

@@ -114,7 +114,7 @@ def _home(env: Mapping[str, str]) -> Path:
 
 
 def _cli_profiles(path: Path) -> tuple[set[str], str | None]:
-    """Profile names and the ``current`` one in an aliyun CLI ``config.json`` (no secrets read)."""
+    """Profile names and the ``current`` one in an aliyun CLI ``config.json`` (only names kept)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

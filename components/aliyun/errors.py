@@ -17,6 +17,7 @@ import requests
 from darabonba.exceptions import ResponseException
 from Tea.exceptions import TeaException, UnretryableException
 
+from components.core.fingerprint import REDACTED
 from components.core.fingerprint import redact as redact_secrets
 
 RETRYABLE_CODES: frozenset[str] = frozenset(
@@ -94,10 +95,10 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """
     secrets = [s for s in secrets if s]
     text = redact_secrets(text, [*secrets, *(quote(s, safe="") for s in secrets)])
-    text = _STRING_TO_SIGN.sub("string to sign: <redacted>", text)
-    text = _QUERY.sub("?<redacted>", text)
-    text = _PARAM_LIST.sub("<redacted parameters>", text)
-    text = _SENSITIVE_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+    text = _STRING_TO_SIGN.sub(f"string to sign: {REDACTED}", text)
+    text = _QUERY.sub(f"?{REDACTED}", text)
+    text = _PARAM_LIST.sub(f"{REDACTED} parameters", text)
+    text = _SENSITIVE_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = " ".join(text.split())
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 

@@ -522,7 +522,7 @@ def render_markdown(
             f"<sub>project {_code(report.project)} · checked {_code(report.checked_at)} · "
             f"{_plural(len(report.stacks), 'stack')}, {_plural(counts.regions, 'region')}: "
             f"{counts.in_sync} in sync, {counts.drifted} drifted, "
-            f"{counts.not_configured} not configured, {counts.error} error · "
+            f"{counts.not_configured} not configured, {_plural(counts.error, 'error')} · "
             f"exit code {report.exit_code}</sub>",
         ]
     )

@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used by the docs test)."""
+    """The argument parser."""
     parser = _Parser(
         prog="python -m components.drift",
         description=(
@@ -44,17 +44,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     which.add_argument("--all", action="store_true", help="every stacks/Pulumi.<stack>.yaml")
     parser.add_argument(
-        "--project-dir", default=".", type=Path, help="directory of Pulumi.yaml (default: .)"
+        "--project-dir",
+        default=".",
+        type=Path,
+        metavar="DIR",
+        help="directory of Pulumi.yaml (default: .)",
     )
     parser.add_argument(
-        "--stacks-dir", type=Path, help="stack file directory (default: stackConfigDir)"
+        "--stacks-dir",
+        type=Path,
+        metavar="DIR",
+        help="stack file directory (default: stackConfigDir)",
     )
     parser.add_argument("--format", choices=FORMATS, default="table", help="default: table")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
     parser.add_argument(
         "--emulator",
         metavar="URL",
-        help=f"loopback emulator URL (wins over the stack file and ${EMULATOR_ENV})",
+        help=f"loopback emulator URL (wins over ims-callbacks:emulator and ${EMULATOR_ENV})",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="table: show every field, not only drifted ones"

@@ -28,6 +28,11 @@ _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _STACK_FILE = re.compile(r"Pulumi\.([A-Za-z0-9_.-]+)\.yaml")
 
 
+def short_name(stack: str) -> str:
+    """The stack name without an ``org/project/`` prefix, as in its file name."""
+    return stack.rsplit("/", 1)[-1]
+
+
 class StackFileError(Exception):
     """A project or stack file that cannot be used; the message says which and why."""
 
@@ -43,11 +48,8 @@ class Project:
     """Project-level config values, by full key."""
 
     def stack_path(self, stack: str) -> Path:
-        """``Pulumi.<stack>.yaml`` for a stack name (``org/project/`` prefixes ignored)."""
-        name = stack.rsplit("/", 1)[-1]
-        if not _STACK_NAME.fullmatch(name) or name.startswith("."):
-            raise StackFileError(f"{stack!r} is not a valid stack name")
-        return self.stack_dir / f"Pulumi.{name}.yaml"
+        """``<stack dir>/Pulumi.<stack>.yaml`` (not checked; see :func:`read_stack`)."""
+        return self.stack_dir / f"Pulumi.{short_name(stack)}.yaml"
 
     def all_stacks(self) -> list[str]:
         """Every stack with a file in the stack directory, sorted."""
@@ -134,7 +136,10 @@ def _project_defaults(project: str, config: Any, path: Path) -> dict[str, Any]:
 
 def read_stack(project: Project, stack: str, environ: Mapping[str, str]) -> StackConfig:
     """Read and (with a passphrase) decrypt one stack's configuration."""
-    path = project.stack_path(stack)
+    name = short_name(stack)
+    if not _STACK_NAME.fullmatch(name) or name.startswith("."):
+        raise StackFileError(f"{stack!r} is not a valid stack name")
+    path = project.stack_path(name)
     shown = project.display(path)
     data = _mapping(_read_yaml(path, f"stack file {shown}"), shown)
     raw = _mapping(data.get("config"), f"{shown}: config")
@@ -149,7 +154,7 @@ def read_stack(project: Project, stack: str, environ: Mapping[str, str]) -> Stac
     else:
         hint = "only the passphrase secrets provider is supported; compare with pulumi preview"
     return StackConfig(
-        name=stack.rsplit("/", 1)[-1],
+        name=name,
         file=shown,
         config=config,
         plaintexts=tuple(plaintexts),

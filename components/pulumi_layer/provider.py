@@ -19,8 +19,8 @@ from typing import Any
 import pulumi
 import pulumi.dynamic as dyn
 
-from components.aliyun.credentials import resolve_credentials
-from components.aliyun.endpoints import Transport
+from components.aliyun.credentials import CONFIG_KEYS, resolve_credentials
+from components.aliyun.endpoints import EMULATOR_ENV, Transport
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
 from components.core.callback import CallbackSetting
@@ -29,7 +29,6 @@ from components.core.fingerprint import fingerprint
 from components.core.regions import REGION_IDS
 
 EMULATOR_KEY = "ims-callbacks:emulator"
-EMULATOR_ENV = "IMS_CALLBACKS_EMULATOR"
 DELETE_BEHAVIOURS = ("restore", "reset", "retain")
 # Input properties that only change what the stack does later (no API call needed).
 BEHAVIOUR_KEYS = ("adopt", "onDelete", "checkQueue")
@@ -75,10 +74,7 @@ class _Runtime:
 
     def transport(self) -> Transport:
         """Transport to the real cloud, or to the emulator when configured."""
-        import os
-
-        emulator = self.stack_config.get(EMULATOR_KEY) or os.environ.get(EMULATOR_ENV) or None
-        return Transport(emulator=emulator)
+        return Transport.from_settings(self.stack_config.get(EMULATOR_KEY))
 
     def ice(self, region: str) -> IceClient:
         """A fresh ICE client for one region."""
@@ -100,13 +96,7 @@ class EventCallbackProvider(dyn.ResourceProvider):
 
     def configure(self, req: dyn.ConfigureRequest) -> None:
         """Capture the stack configuration (credentials are resolved per call from it)."""
-        keys = [
-            EMULATOR_KEY,
-            "alicloud:accessKey",
-            "alicloud:secretKey",
-            "alicloud:securityToken",
-            "alicloud:profile",
-        ]
+        keys = (EMULATOR_KEY, *CONFIG_KEYS)
         self._runtime = _Runtime({k: v for k in keys if (v := req.config.get(k)) is not None})
 
     @property

@@ -8,6 +8,7 @@ from alibabacloud_credentials.models import Config as CredentialConfig
 from alibabacloud_ice20201109.client import Client as IceSdk
 from alibabacloud_mns_open20220119.client import Client as MnsSdk
 
+from components.aliyun import endpoints
 from components.aliyun.endpoints import Timeouts, Transport, TransportError, sdk_config
 
 
@@ -83,7 +84,15 @@ def test_custom_endpoint_https_only(credential: CredentialClient) -> None:
 
 @pytest.mark.parametrize(
     "region",
-    ["evil.example.com#", "cn-beijing.evil.example/", "CN-BEIJING", "", "cn-beijing:443", "x"],
+    [
+        "evil.example.com#",
+        "cn-beijing.evil.example/",
+        "CN-BEIJING",
+        "",
+        "cn-beijing:443",
+        "x",
+        "cn-beijing\n",
+    ],
 )
 def test_region_that_would_leave_aliyuncs_is_refused(
     credential: CredentialClient, region: str
@@ -99,3 +108,15 @@ def test_transport_from_settings_prefers_stack_config() -> None:
     assert Transport.from_settings(None, {}).emulator is None
     with pytest.raises(TransportError):
         Transport.from_settings(None, {"IMS_CALLBACKS_EMULATOR": "http://192.0.2.1:1"})
+
+
+def test_endpoint_host_outside_aliyuncs_is_refused(
+    credential: CredentialClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth: even if the regional host mapping changed, nothing leaves aliyuncs."""
+    monkeypatch.setattr(endpoints, "ice_host", lambda region: f"ice.{region}.example.com")
+    with pytest.raises(TransportError, match=r"not an \*\.aliyuncs\.com host"):
+        sdk_config("ice", "cn-beijing", credential, Transport())
+    monkeypatch.setattr(endpoints, "ice_host", lambda region: f"ice.{region}.aliyuncs.com.evil.io")
+    with pytest.raises(TransportError):
+        sdk_config("ice", "cn-beijing", credential, Transport())

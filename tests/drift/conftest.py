@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -16,6 +18,9 @@ from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess, start_emulator
 
 DATA = Path(__file__).parent / "data"
+SCHEMA_FILE = Path(__file__).parents[2] / "docs" / "drift-report.schema.json"
+VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+"""Validates JSON reports against docs/drift-report.schema.json."""
 TEST_PASSPHRASE = "drift-test-passphrase"
 """Passphrase of the stack files in data/ (written by the real Pulumi CLI)."""
 FIXTURE_AUTH_KEY = "DriftKey0123abcXYZ"
@@ -32,7 +37,9 @@ CONFIRMED_REGIONS = (
 )
 
 
-def http_region(url: str = URL, key: str | None = None, events: list[str] = EVENTS) -> dict[str, Any]:
+def http_region(
+    url: str = URL, key: str | None = None, events: list[str] = EVENTS
+) -> dict[str, Any]:
     """Stack config of an http region (auth on; ``key`` None: generated)."""
     region: dict[str, Any] = {"delivery": "http", "url": url, "events": events}
     if key is not None:
@@ -143,11 +150,19 @@ def drift(
     emulator: EmulatorProcess,
     capsys: pytest.CaptureFixture[str],
 ) -> Callable[..., Run]:
-    """``drift(*args, env=None)``: run the CLI in-process against the project and emulator."""
+    """``drift(*args, env_override=None, extra_env=None)``: run the CLI in-process.
 
-    def run(*args: str, env_override: dict[str, str] | None = None) -> Run:
+    The project and emulator are preset; the environment is ``env`` (or ``env_override``)
+    plus ``extra_env``.
+    """
+
+    def run(
+        *args: str,
+        env_override: dict[str, str] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> Run:
         argv = ["--project-dir", str(project.root), "--emulator", emulator.base_url, *args]
-        code = main(argv, env if env_override is None else env_override)
+        code = main(argv, (env if env_override is None else env_override) | (extra_env or {}))
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alibabacloud_credentials.client import Client as CredentialClient
@@ -14,6 +15,7 @@ from alibabacloud_credentials.client import Client as CredentialClient
 from components.aliyun.endpoints import Transport
 from components.core.callback import CallbackSetting
 from components.core.fingerprint import fingerprint
+from components.core.report import MARKER
 from components.drift.check import check, fetch_live
 from components.drift.stackfile import load_project
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
@@ -23,6 +25,7 @@ from tests.drift.conftest import (
     FIXTURE_AUTH_KEY,
     TEST_PASSPHRASE,
     URL,
+    VALIDATOR,
     http_region,
     live_http,
     live_mns,
@@ -34,11 +37,12 @@ KEY = "StackKey0123abcXYZ"
 LIVE_KEY = "LiveKey0456defUVW"
 
 
-def _json(text: str) -> dict:
-    return json.loads(text)
+def _json(text: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
-def _regions(report: dict, stack: str = "prod") -> dict[str, dict]:
+def _regions(report: dict[str, Any], stack: str = "prod") -> dict[str, dict[str, Any]]:
     found = next(s for s in report["stacks"] if s["name"] == stack)
     return {r["region"]: r for r in found["regions"]}
 
@@ -95,7 +99,10 @@ def test_changed_auth_key_shows_fingerprints_only(project, emulator, drift):
     project.stack("prod", {"cn-beijing": http_region(key=KEY)})
     emulator.control.console_edit("cn-beijing", live_http(key=LIVE_KEY))
 
-    runs = [drift("--stack", "prod", "--format", fmt, "--verbose") for fmt in ("table", "json", "markdown")]
+    runs = [
+        drift("--stack", "prod", "--format", fmt, "--verbose")
+        for fmt in ("table", "json", "markdown")
+    ]
 
     for run in runs:
         assert run.code == 2
@@ -128,7 +135,9 @@ def test_region_with_nothing_set_is_not_configured(project, emulator, drift):
 
 
 @pytest.mark.parametrize("fault", ["drop", "internal"])
-def test_unreachable_region_is_an_error_and_the_others_are_reported(project, emulator, drift, fault):
+def test_unreachable_region_is_an_error_and_the_others_are_reported(
+    project, emulator, drift, fault
+):
     project.stack("prod", {r: mns_region() for r in ("cn-shanghai", "cn-beijing", "cn-hangzhou")})
     for region in ("cn-shanghai", "cn-beijing"):
         emulator.control.console_edit(region, live_mns(queue_name("prod", region)))
@@ -182,7 +191,10 @@ def test_credentials_from_the_stack_file(project, emulator, drift, env):
     project.stack(
         "prod",
         {"cn-shanghai": mns_region()},
-        **{"alicloud:accessKey": DEFAULT_ACCESS_KEY_ID, "alicloud:secretKey": DEFAULT_ACCESS_KEY_SECRET},
+        **{
+            "alicloud:accessKey": DEFAULT_ACCESS_KEY_ID,
+            "alicloud:secretKey": DEFAULT_ACCESS_KEY_SECRET,
+        },
     )
     emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
 
@@ -269,7 +281,9 @@ def test_all_without_stack_files_is_an_error(drift):
 
 
 def test_emulator_from_the_stack_file(project, emulator, capsys, env):
-    project.stack("prod", {"cn-shanghai": mns_region()}, **{"ims-callbacks:emulator": emulator.base_url})
+    project.stack(
+        "prod", {"cn-shanghai": mns_region()}, **{"ims-callbacks:emulator": emulator.base_url}
+    )
     emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
 
     from components.drift.cli import main
@@ -301,7 +315,9 @@ def test_output_file_and_summary_on_stderr(project, emulator, drift, tmp_path):
 
 def test_encrypted_auth_key_without_passphrase_is_not_compared(project, emulator, drift):
     project.copy_fixture("secret", "prod")
-    emulator.control.console_edit("cn-beijing", live_http(key=LIVE_KEY, events=["FileUploadComplete"]))
+    emulator.control.console_edit(
+        "cn-beijing", live_http(key=LIVE_KEY, events=["FileUploadComplete"])
+    )
 
     run = drift("--stack", "prod", "--format", "json")
 
@@ -317,11 +333,19 @@ def test_encrypted_auth_key_without_passphrase_is_not_compared(project, emulator
 
 
 @pytest.mark.parametrize(("live_key", "code"), [(FIXTURE_AUTH_KEY, 0), (LIVE_KEY, 2)])
-def test_encrypted_auth_key_with_passphrase_is_compared(project, emulator, drift, env, live_key, code):
+def test_encrypted_auth_key_with_passphrase_is_compared(project, emulator, drift, live_key, code):
     project.copy_fixture("secret", "prod")
-    emulator.control.console_edit("cn-beijing", live_http(key=live_key, events=["FileUploadComplete"]))
+    emulator.control.console_edit(
+        "cn-beijing", live_http(key=live_key, events=["FileUploadComplete"])
+    )
 
-    run = drift("--stack", "prod", "--format", "json", env_override=env | {"PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE})
+    run = drift(
+        "--stack",
+        "prod",
+        "--format",
+        "json",
+        extra_env={"PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE},
+    )
 
     assert run.code == code
     key = _regions(_json(run.out))["cn-beijing"]["fields"][-1]
@@ -342,12 +366,17 @@ def test_passphrase_file_and_encrypted_credentials(project, emulator, drift, env
 
     locked = drift("--stack", "prod", "--format", "json", env_override=home_only)
     unlocked = drift(
-        "--stack", "prod", "--format", "json", env_override=home_only | {"PULUMI_CONFIG_PASSPHRASE_FILE": str(phrase)}
+        "--stack",
+        "prod",
+        "--format",
+        "json",
+        env_override=home_only | {"PULUMI_CONFIG_PASSPHRASE_FILE": str(phrase)},
     )
 
     assert locked.code == 1
     assert _regions(_json(locked.out))["cn-beijing"]["error"] == (
-        "credentials: alicloud:secretKey is encrypted in the stack file (set PULUMI_CONFIG_PASSPHRASE)"
+        "credentials: alicloud:secretKey is encrypted in the stack file"
+        " (set PULUMI_CONFIG_PASSPHRASE)"
     )
     assert unlocked.code == 0, unlocked.out
     assert DEFAULT_ACCESS_KEY_SECRET not in unlocked.out
@@ -356,7 +385,13 @@ def test_passphrase_file_and_encrypted_credentials(project, emulator, drift, env
 def test_wrong_passphrase_is_a_stack_error(project, emulator, drift, env):
     project.copy_fixture("secret", "prod")
 
-    run = drift("--stack", "prod", "--format", "json", env_override=env | {"PULUMI_CONFIG_PASSPHRASE": "nope"})
+    run = drift(
+        "--stack",
+        "prod",
+        "--format",
+        "json",
+        env_override=env | {"PULUMI_CONFIG_PASSPHRASE": "nope"},
+    )
 
     assert run.code == 1
     assert "incorrect passphrase" in _json(run.out)["stacks"][0]["error"]
@@ -384,7 +419,9 @@ def test_regions_are_fetched_in_parallel(project, emulator, env):
     lock = threading.Lock()
     in_flight = {"now": 0, "max": 0}
 
-    def counting_fetch(region: str, credential: CredentialClient, transport: Transport) -> CallbackSetting:
+    def counting_fetch(
+        region: str, credential: CredentialClient, transport: Transport
+    ) -> CallbackSetting:
         with lock:
             in_flight["now"] += 1
             in_flight["max"] = max(in_flight["max"], in_flight["now"])
@@ -420,3 +457,40 @@ def test_the_check_never_writes(project, emulator, drift):
 
     assert set(emulator.control.counters()["operations"]) == {"GetEventCallback"}
     assert sorted(p.relative_to(project.root) for p in Path(project.root).rglob("*")) == before
+
+
+# ---------------------------------------------------------------------------- formats x exit codes
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("in_sync", 0, "prod in sync"),
+        ("drifted", 2, "1 of 2 regions drifted in prod"),
+        ("error", 1, "1 of 2 regions drifted, 1 failed in prod"),
+    ],
+    ids=lambda case: case[0],
+)
+def test_every_format_and_exit_code(project, emulator, drift, fmt, case):
+    scenario, code, summary = case
+    project.stack("prod", {"cn-shanghai": mns_region(), "cn-beijing": http_region(key=KEY)})
+    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    emulator.control.console_edit("cn-beijing", live_http(key=KEY))
+    if scenario != "in_sync":
+        emulator.control.console_edit("cn-beijing", {"AuthSwitch": "off"})
+    if scenario == "error":
+        emulator.control.add_fault("forbidden", region="cn-shanghai")
+
+    run = drift("--stack", "prod", "--format", fmt)
+
+    assert run.code == code
+    assert KEY not in run.out
+    if fmt == "json":
+        document = _json(run.out)
+        VALIDATOR.validate(document)
+        assert (document["exitCode"], document["summary"]) == (code, summary)
+    elif fmt == "markdown":
+        assert run.out.splitlines()[:2] == [MARKER, f"**ims-callbacks drift:** {summary}"]
+    else:
+        assert run.out.startswith(f"ims-callbacks drift: {summary}\n")

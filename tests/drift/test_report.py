@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import jsonschema
 import pytest
 
 from components.core.report import (
@@ -21,13 +19,9 @@ from components.core.report import (
     render_table,
     summary_line,
 )
+from components.drift.cli import build_parser
+from tests.drift.conftest import SCHEMA_FILE, VALIDATOR
 
-SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "docs" / "drift-report.schema.json").read_text(encoding="utf-8")
-)
-VALIDATOR = jsonschema.Draft202012Validator(
-    SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-)
 AT = "2026-11-28T12:00:00Z"
 
 
@@ -193,7 +187,14 @@ def test_schema_rejects_what_the_report_never_emits():
     error_without_reason = json.loads(json.dumps(good))
     error_without_reason["stacks"][0]["regions"][1]["error"] = None
     extra = good | {"extra": 1}
-    for document in (bad_status, error_without_reason, extra, good | {"schemaVersion": 2}):
+    bad_time = good | {"checkedAt": "yesterday"}
+    for document in (
+        bad_status,
+        error_without_reason,
+        extra,
+        bad_time,
+        good | {"schemaVersion": 2},
+    ):
         assert not VALIDATOR.is_valid(document)
 
 
@@ -304,7 +305,9 @@ def test_markdown_size_guard_drops_details_first():
 
 
 def test_markdown_size_guard_with_a_huge_single_section():
-    problems = tuple(f"ims-callbacks:callbacks.regions.r{i}: is not an IMS region" for i in range(5000))
+    problems = tuple(
+        f"ims-callbacks:callbacks.regions.r{i}: is not an IMS region" for i in range(5000)
+    )
     broken = StackReport("broken", "f", error="5000 problems", problems=problems)
     text = render_markdown(_report(broken))
     assert len(text) < MAX_COMMENT_CHARS
@@ -316,3 +319,11 @@ def test_markdown_size_guard_with_a_small_limit():
     text = render_markdown(_huge_report(3, 100), limit=1200)
     assert len(text) < 1200
     assert text.startswith(f"{MARKER}\n**ims-callbacks drift:**")
+
+
+def test_docs_describe_every_option():
+    docs = (SCHEMA_FILE.parent / "drift.md").read_text(encoding="utf-8")
+    for action in build_parser()._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option != "--help":
+                assert f"`{option}" in docs, option

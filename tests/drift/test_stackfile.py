@@ -64,7 +64,7 @@ def test_unusable_stack_files(project, name, text, message):
 
 
 def test_missing_project_file(tmp_path):
-    with pytest.raises(StackFileError, match="no Pulumi.yaml"):
+    with pytest.raises(StackFileError, match=r"no Pulumi\.yaml"):
         load_project(tmp_path)
 
 
@@ -77,7 +77,10 @@ def test_decrypts_values_written_by_the_cli():
     plaintexts: list[str] = []
     config = decrypter.decrypt_tree(data["config"], plaintexts)
     assert config["alicloud:secretKey"] == "ims-emulator-local-secret"
-    assert config["ims-callbacks:callbacks"]["regions"]["cn-beijing"]["auth"]["key"] == FIXTURE_AUTH_KEY
+    assert (
+        config["ims-callbacks:callbacks"]["regions"]["cn-beijing"]["auth"]["key"]
+        == FIXTURE_AUTH_KEY
+    )
     assert sorted(plaintexts) == sorted([FIXTURE_AUTH_KEY, "ims-emulator-local-secret"])
 
 
@@ -91,7 +94,7 @@ def test_wrong_passphrase(phrase):
     "value", ["v2:AAAA:AAAA", "v1:AAAA", "v1:!!!:AAAA", "v1:AAAAAAAAAAAAAAAA:AAAA"]
 )
 def test_malformed_values(value):
-    with pytest.raises(PassphraseError, match="malformed|does not decrypt"):
+    with pytest.raises(PassphraseError, match=r"malformed|does not decrypt"):
         Decrypter(TEST_PASSPHRASE, SALT).decrypt(value)
 
 
@@ -142,7 +145,9 @@ def test_corrupt_ciphertext_names_the_key(project):
     text = (DATA / "Pulumi.secret.yaml").read_text().replace("secure: v1:ZEYM", "secure: v1:AEYM")
     project.raw_stack("prod", text)
     with pytest.raises(StackFileError, match="cannot decrypt ims-callbacks:callbacks"):
-        read_stack(load_project(project.root), "prod", {"PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE})
+        read_stack(
+            load_project(project.root), "prod", {"PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE}
+        )
 
 
 @pytest.mark.engine
@@ -150,17 +155,30 @@ def test_values_from_the_current_cli_decrypt(tmp_path: Path):
     """A fresh secret from the real `pulumi config set --secret` (file backend, offline)."""
     from devtools.engine import EngineProfile, pulumi_bin_dir
 
-    profile = EngineProfile(bin_dir=pulumi_bin_dir(), state_dir=tmp_path / "state", passphrase="p w")
+    profile = EngineProfile(
+        bin_dir=pulumi_bin_dir(), state_dir=tmp_path / "state", passphrase="p w"
+    )
     root = tmp_path / "project"
     (root / "stacks").mkdir(parents=True)
-    (root / "Pulumi.yaml").write_text("name: ims-callbacks\nruntime: python\nstackConfigDir: stacks\n")
+    (root / "Pulumi.yaml").write_text(
+        "name: ims-callbacks\nruntime: python\nstackConfigDir: stacks\n"
+    )
     env = profile.env()
 
     def pulumi(*args: str) -> None:
         subprocess.run(["pulumi", *args], cwd=root, env=env, check=True, capture_output=True)
 
     pulumi("stack", "init", "fresh", "--non-interactive")
-    pulumi("config", "set", "--stack", "fresh", "--secret", "--path", "ims-callbacks:a.b", "Fresh0Value")
+    pulumi(
+        "config",
+        "set",
+        "--stack",
+        "fresh",
+        "--secret",
+        "--path",
+        "ims-callbacks:a.b",
+        "Fresh0Value",
+    )
     stack = read_stack(load_project(root), "fresh", {"PULUMI_CONFIG_PASSPHRASE": "p w"})
     assert stack.config["ims-callbacks:a"] == {"b": "Fresh0Value"}
     assert stack.plaintexts == ("Fresh0Value",)

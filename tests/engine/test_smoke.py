@@ -52,8 +52,8 @@ def test_cli_project_preview_up_noop_destroy(cli_stack: CliStack, emulator: Emul
     cli_stack.set_config("callbacks.regions.cn-beijing.auth.key", AUTH_KEY, secret=True)
 
     preview = cli_stack.run("preview", "--diff")
-    assert "+ 11 to create" in preview.stdout, preview.stdout
-    assert emulator.control.counters().get("SetEventCallback", 0) == 0
+    assert "+ 10 to create" in preview.stdout, preview.stdout
+    assert emulator.control.counters()["operations"].get("SetEventCallback", 0) == 0
 
     cli_stack.run("up", "--yes", "--skip-preview")
     assert type_counts(cli_stack.resources()) == EXPECTED_TYPES
@@ -69,7 +69,10 @@ def test_cli_project_preview_up_noop_destroy(cli_stack: CliStack, emulator: Emul
 
     cli_stack.run("destroy", "--yes", "--skip-preview")
     assert cli_stack.resources() == []
-    assert emulator.control.state()["regions"]["cn-beijing"]["callback"].get("CallbackURL", "") == ""
+    # onDelete: restore with nothing recorded before -> reset: no events are delivered any more
+    after = emulator.control.state()["regions"]
+    assert after["cn-beijing"]["callback"].get("EventTypeList", "") == ""
+    assert after["cn-shanghai"]["callback"].get("EventTypeList", "") == ""
 
 
 def test_automation_api_inline_program(
@@ -101,7 +104,7 @@ def test_automation_api_inline_program(
     result = stack.up()
     assert result.summary.result == "succeeded"
     assert result.outputs["regions"].value["us-west-1"]["url"] == "https://hooks.example.com/us"
-    assert emulator.control.counters().get("SetEventCallback", 0) == 1
+    assert emulator.control.counters()["operations"].get("SetEventCallback", 0) == 1
 
     stack.preview(expect_no_changes=True)
 

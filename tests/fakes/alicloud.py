@@ -25,6 +25,7 @@ from components.aliyun.mns import MnsClient
 from components.core.settings import QueueSettings
 
 QUEUE = "alicloud:message/serviceQueue:ServiceQueue"
+OUTPUT_ONLY = {"createTime", "arn"}
 REPLACE_KEYS = {
     QUEUE: {"queueName", "queueType"},
     "alicloud:ram/policy:Policy": {"policyName"},
@@ -58,6 +59,11 @@ def wrap(value: Any) -> PropertyValue:
     return PropertyValue(value)
 
 
+def resource_type(urn: str) -> str:
+    """The resource's own type token (a URN carries its parents' types before ``$``)."""
+    return urn.split("::")[-2].rsplit("$", 1)[-1]
+
+
 def record(call: str, type_: str, props: Mapping[str, Any]) -> None:
     """Append one call to the log named by FAKE_ALICLOUD_LOG."""
     path = os.environ.get("FAKE_ALICLOUD_LOG")
@@ -77,6 +83,8 @@ class FakeAlicloud(p.Provider):
         args = {k: plain(v) for k, v in request.args.items()}
         self.region = str(args.get("region") or request.variables.get("alicloud:index:region", ""))
         endpoints = args.get("endpoints") or [{}]
+        if isinstance(endpoints, str):  # provider config arrives JSON-encoded
+            endpoints = json.loads(endpoints)
         self.emulator = (endpoints[0] or {}).get("mnsOpen") or None
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
@@ -84,26 +92,27 @@ class FakeAlicloud(p.Provider):
         return p.CheckResponse(inputs=request.new_inputs)
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
-        olds = {k: plain(v) for k, v in request.old_inputs.items()}
+        olds = {k: plain(v) for k, v in request.old_state.items()}
         news = {k: plain(v) for k, v in request.new_inputs.items()}
-        changed = sorted(k for k in olds.keys() | news.keys() if olds.get(k) != news.get(k))
-        replaces = [k for k in changed if k in REPLACE_KEYS.get(request.type, set())]
+        inputs = olds.keys() - OUTPUT_ONLY
+        changed = sorted(k for k in inputs | news.keys() if olds.get(k) != news.get(k))
+        replaces = [k for k in changed if k in REPLACE_KEYS.get(resource_type(request.urn), set())]
         return p.DiffResponse(changes=bool(changed), replaces=replaces, diffs=changed)
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         props = {k: plain(v) for k, v in request.properties.items()}
-        record("create", request.type, props)
+        record("create", resource_type(request.urn), props)
         if request.preview:
             return p.CreateResponse(resource_id="", properties=request.properties)
         outs = dict(props)
-        if request.type == QUEUE:
+        if resource_type(request.urn) == QUEUE:
             self._mns().create_queue(_queue_settings(props))
             outs["createTime"] = int(time.time())
             rid = str(props["queueName"])
-        elif request.type == "alicloud:ram/role:Role":
+        elif resource_type(request.urn) == "alicloud:ram/role:Role":
             outs["arn"] = f"acs:ram::1234567890123456:role/{props['roleName']}"
             rid = str(props["roleName"])
-        elif request.type == "alicloud:ram/policy:Policy":
+        elif resource_type(request.urn) == "alicloud:ram/policy:Policy":
             rid = str(props["policyName"])
         else:
             rid = ":".join(
@@ -113,11 +122,11 @@ class FakeAlicloud(p.Provider):
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         news = {k: plain(v) for k, v in request.news.items()}
-        record("update", request.type, news)
-        if request.type == QUEUE and not request.preview:
+        record("update", resource_type(request.urn), news)
+        if resource_type(request.urn) == QUEUE and not request.preview:
             self._mns().update_queue(_queue_settings(news))
         olds = {k: plain(v) for k, v in request.olds.items()}
-        outs = {**{k: v for k, v in olds.items() if k in ("createTime", "arn")}, **news}
+        outs = {**{k: v for k, v in olds.items() if k in OUTPUT_ONLY}, **news}
         return p.UpdateResponse(properties={k: wrap(v) for k, v in outs.items()})
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
@@ -129,8 +138,8 @@ class FakeAlicloud(p.Provider):
 
     async def delete(self, request: p.DeleteRequest) -> None:
         props = {k: plain(v) for k, v in request.properties.items()}
-        record("delete", request.type, props)
-        if request.type == QUEUE:
+        record("delete", resource_type(request.urn), props)
+        if resource_type(request.urn) == QUEUE:
             self._mns().delete_queue(str(props["queueName"]))
 
     def _mns(self) -> MnsClient:
