@@ -47,7 +47,8 @@ class CliStack:
     def stack_file(self) -> Path:
         """The stack's configuration file."""
         project = yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text())
-        return self.project_dir / project.get("stackConfigDir", ".") / f"Pulumi.{self.name}.yaml"
+        config_dir = str(project.get("stackConfigDir", "."))
+        return self.project_dir / config_dir / f"Pulumi.{self.name}.yaml"
 
     def run(
         self, *args: str, check: bool = True, timeout: float = 600
@@ -110,4 +111,3 @@ class CliStack:
         """The stack outputs as JSON."""
         args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
         return dict(json.loads(self.run(*args).stdout or "{}"))
-

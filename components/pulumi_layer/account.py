@@ -11,7 +11,7 @@ from pulumi_alicloud.ram import Role
 from components.core.settings import StackSettings
 from components.pulumi_layer.region import RegionCallbacks, regional_provider
 
-TYPE_TOKEN = "ims-callbacks:index:ImsCallbacks"
+COMPONENT_TYPE = "ims-callbacks:index:ImsCallbacks"
 IMS_SERVICE = "ice.aliyuncs.com"
 
 
@@ -41,7 +41,7 @@ class ImsCallbacks(pulumi.ComponentResource):
         self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         """Declare the optional IMS role and one region component per configured region."""
-        super().__init__(TYPE_TOKEN, name, None, opts)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
         needs_grant = any(r.delivery == "mns" for r in settings.regions)
         role_name: pulumi.Input[str] | None = None
         if needs_grant and settings.grant.mode != "skip":

@@ -20,7 +20,7 @@ import pulumi
 import pulumi.dynamic as dyn
 
 from components.aliyun.credentials import CONFIG_KEYS, resolve_credentials
-from components.aliyun.endpoints import EMULATOR_ENV, Transport
+from components.aliyun.endpoints import Transport
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
 from components.core.callback import CallbackSetting

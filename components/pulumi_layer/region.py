@@ -13,7 +13,7 @@ from pulumi_alicloud.ram import Policy, RolePolicyAttachment
 from components.core.settings import QueueSettings, RegionSettings
 from components.pulumi_layer.provider import EventCallback
 
-TYPE_TOKEN = "ims-callbacks:index:RegionCallbacks"
+COMPONENT_TYPE = "ims-callbacks:index:RegionCallbacks"
 
 
 def send_policy_document(region: str, queue_name: str) -> str:
@@ -33,7 +33,9 @@ def send_policy_document(region: str, queue_name: str) -> str:
     )
 
 
-def regional_provider(name: str, region: str, emulator: str | None, parent: pulumi.Resource) -> Provider:
+def regional_provider(
+    name: str, region: str, emulator: str | None, parent: pulumi.Resource
+) -> Provider:
     """An alicloud provider for one region (pointed at the emulator's MNS API when set)."""
     extra: dict[str, Any] = {}
     if emulator:
@@ -61,7 +63,7 @@ class RegionCallbacks(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the queue (unless existing), the grant (unless skipped) and the setting."""
-        super().__init__(TYPE_TOKEN, name, None, opts)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         depends: list[pulumi.Resource] = []
         queue = settings.queue

@@ -58,4 +58,3 @@ def cli_stack(profile: EngineProfile, tmp_path: Path) -> CliStack:
     stack = CliStack(make_project(tmp_path / "project"), "test", profile)
     stack.init()
     return stack
-

@@ -94,9 +94,18 @@ def test_automation_api_inline_program(
         program=lambda: runpy.run_path(str(REPO_ROOT / "__main__.py"), run_name="__main__"),
         opts=ws,
     )
-    http_only = {"ims-callbacks:callbacks": {"regions": {"us-west-1": {
-        "delivery": "http", "url": "https://hooks.example.com/us", "events": ["SnapshotComplete"],
-        "auth": {"enabled": False}}}}}
+    http_only = {
+        "ims-callbacks:callbacks": {
+            "regions": {
+                "us-west-1": {
+                    "delivery": "http",
+                    "url": "https://hooks.example.com/us",
+                    "events": ["SnapshotComplete"],
+                    "auth": {"enabled": False},
+                }
+            }
+        }
+    }
     stack.set_all_config({k: auto.ConfigValue(value=json.dumps(v)) for k, v in http_only.items()})
 
     preview = stack.preview()
