@@ -63,6 +63,11 @@ _FIELDS: dict[str, tuple[_Getter, _Display]] = {
 }
 
 
+def display(name: str, setting: CallbackSetting) -> str:
+    """The display string of one field of ``setting`` (what a :class:`FieldDiff` would show)."""
+    return _FIELDS[name][1](setting)
+
+
 def compared_fields(desired: CallbackSetting) -> tuple[str, ...]:
     """The camelCase fields that matter for ``desired`` (see the module docstring)."""
     if desired.callback_type == "HTTP":

@@ -20,7 +20,7 @@ from components.aliyun.errors import CloudError, CredentialError, redact
 from components.aliyun.ice import IceClient
 from components.aliyun.retry import RetryPolicy
 from components.core.callback import CallbackSetting
-from components.core.compare import _FIELDS, compare, compared_fields
+from components.core.compare import compare, compared_fields, display
 from components.core.errors import NAMESPACE, ConfigError
 from components.core.fingerprint import fingerprint
 from components.core.models import RegionSettings
@@ -63,11 +63,6 @@ def fetch_live(region: str, credential: CredentialClient, transport: Transport) 
     return IceClient(region, credential, transport, RETRY, TIMEOUTS).get_callback()
 
 
-def _shown(name: str, setting: CallbackSetting) -> str:
-    """compare()'s display string of one field of ``setting`` (equal for in-sync fields)."""
-    return _FIELDS[name][1](setting)
-
-
 def region_report(
     settings: RegionSettings, live: CallbackSetting, encrypted_note: str
 ) -> RegionReport:
@@ -77,7 +72,7 @@ def region_report(
     fields = [
         FieldReport(name, "drifted", diffs[name].desired, diffs[name].live)
         if name in diffs
-        else FieldReport(name, "in_sync", _shown(name, desired), _shown(name, live))
+        else FieldReport(name, "in_sync", display(name, desired), display(name, live))
         for name in compared_fields(desired)
     ]
     if desired.callback_type == "HTTP" and desired.auth_enabled and not desired.auth_key:

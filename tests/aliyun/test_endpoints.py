@@ -101,9 +101,10 @@ def test_region_that_would_leave_aliyuncs_is_refused(
         sdk_config("ice", region, credential, Transport())
 
 
-def test_transport_from_settings_prefers_stack_config() -> None:
+def test_transport_from_settings_env_overrides_stack_config() -> None:
     environ = {"IMS_CALLBACKS_EMULATOR": "http://127.0.0.1:2"}
-    assert Transport.from_settings("http://127.0.0.1:1", environ).emulator == "http://127.0.0.1:1"
+    assert Transport.from_settings("http://127.0.0.1:1", environ).emulator == "http://127.0.0.1:2"
+    assert Transport.from_settings("http://127.0.0.1:1", {}).emulator == "http://127.0.0.1:1"
     assert Transport.from_settings(None, environ).emulator == "http://127.0.0.1:2"
     assert Transport.from_settings(None, {}).emulator is None
     with pytest.raises(TransportError):
