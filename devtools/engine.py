@@ -62,7 +62,6 @@ class EngineProfile:
                 "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
                 "PULUMI_PYTHON_CMD": sys.executable,
                 "PULUMI_RUNTIME_VIRTUALENV": str(Path(sys.prefix)),
-                "PULUMI_SKIP_CONFIRMATIONS": "true",
                 "PATH": os.pathsep.join([*path_parts, env.get("PATH", "")]),
                 "CI": env.get("CI", "true"),
             }

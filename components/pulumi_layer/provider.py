@@ -107,19 +107,22 @@ class EventCallbackProvider(dyn.ResourceProvider):
         return self._runtime
 
     # -- check ---------------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
-        """Validate the inputs; for a queue the stack does not create, check that it exists."""
-        failures: list[dyn.CheckFailure] = []
-        region = news.get("region")
-        if region not in REGION_IDS:
-            failures.append(dyn.CheckFailure("region", f"unknown IMS region {region!r}"))
-        if news.get("onDelete") not in DELETE_BEHAVIOURS:
-            failures.append(
-                dyn.CheckFailure("onDelete", f"must be one of {', '.join(DELETE_BEHAVIOURS)}")
-            )
-        if not failures and news.get("checkQueue") and news.get("callbackType") == "MNS":
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+        """Validate the inputs and read the live setting once (the preview's only API call).
+
+        The live comparison lands in the ``drift`` input (display strings, keys only as
+        fingerprints), so a plain ``pulumi preview --diff`` shows what differs in the cloud.
+        A new resource whose region holds a different, unmanaged setting fails here, before
+        anything is applied, unless ``adopt`` is set. For a queue the stack does not create,
+        the queue must exist.
+        """
+        failures = _static_failures(news)
+        if failures:
+            return dyn.CheckResult(news, failures)
+        region = str(news["region"])
+        if news.get("checkQueue") and news.get("callbackType") == "MNS":
             queue = str(news.get("queueName") or "")
-            if self.runtime.mns(str(region)).get_queue(queue) is None:
+            if self.runtime.mns(region).get_queue(queue) is None:
                 failures.append(
                     dyn.CheckFailure(
                         "queueName",
@@ -127,25 +130,28 @@ class EventCallbackProvider(dyn.ResourceProvider):
                         "remove `existing: true` so the stack creates it",
                     )
                 )
-        return dyn.CheckResult(news, failures)
+        live = self.runtime.ice(region).get_callback()
+        drift: tuple[FieldDiff, ...] = ()
+        if olds or not live.is_empty:  # a first apply to an empty region is no drift
+            drift = compare(_setting(news, self._effective_key(olds, news)), live)
+        if not olds and drift and not news.get("adopt"):
+            failures.append(dyn.CheckFailure("adopt", _refusal(region, live, drift)))
+        return dyn.CheckResult({**news, "drift": [str(d) for d in drift]}, failures)
 
     # -- diff ----------------------------------------------------------------------------
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        """Compare desired with the last applied state AND with the live setting."""
+        """Changed inputs, or live drift found by ``check``, mean an update."""
         if olds.get("region") != news.get("region"):
             return dyn.DiffResult(changes=True, replaces=["region"], delete_before_replace=True)
-        changed = {
+        changed = [
             k
             for k in (*SETTING_KEYS, *BEHAVIOUR_KEYS)
             if k != "authKey" and _normalise(k, olds.get(k)) != _normalise(k, news.get(k))
-        }
-        desired = _setting(news, self._effective_key(olds, news))
+        ]
         if news.get("authKey") and news.get("authKey") != olds.get("authKey"):
-            changed.add("authKey")
-        live = self.runtime.ice(str(news["region"])).get_callback()
-        changed.update(d.field for d in compare(desired, live))
+            changed.append("authKey")
         return dyn.DiffResult(
-            changes=bool(changed),
+            changes=bool(changed or news.get("drift")),
             replaces=[],
             stables=["region"],
             delete_before_replace=False,
@@ -222,7 +228,20 @@ class EventCallbackProvider(dyn.ResourceProvider):
         outs["events"] = sorted(applied.events)
         outs["authKeyGenerated"] = generated
         outs["previous"] = previous
+        outs["drift"] = []
         return outs
+
+
+def _static_failures(news: dict[str, Any]) -> list[dyn.CheckFailure]:
+    """Input problems that need no API call."""
+    failures: list[dyn.CheckFailure] = []
+    if news.get("region") not in REGION_IDS:
+        failures.append(dyn.CheckFailure("region", f"unknown IMS region {news.get('region')!r}"))
+    if news.get("onDelete") not in DELETE_BEHAVIOURS:
+        failures.append(
+            dyn.CheckFailure("onDelete", f"must be one of {', '.join(DELETE_BEHAVIOURS)}")
+        )
+    return failures
 
 
 def _refusal(region: str, live: CallbackSetting, drift: tuple[FieldDiff, ...]) -> str:
@@ -257,6 +276,7 @@ class EventCallback(dyn.Resource, module="ims", name="EventCallback"):
         props["authKey"] = pulumi.Output.secret(props.get("authKey") or "")
         props.setdefault("previous", None)
         props.setdefault("authKeyGenerated", None)
+        props.setdefault("drift", None)
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["authKey", "previous"])
         )

@@ -9,6 +9,10 @@ import pytest
 
 from devtools.engine import FAKES_BIN, EngineProfile, pulumi_bin_dir
 from devtools.stack import CliStack, make_project
+from components.aliyun.credentials import resolve_credentials
+from components.aliyun.endpoints import Transport
+from components.aliyun.ice import IceClient
+from components.core.callback import CallbackSetting
 from emulator.testing import EmulatorProcess, start_emulator
 
 EMULATOR_KEY_ID = "IMSEMULATORKEYID"
@@ -58,3 +62,11 @@ def cli_stack(profile: EngineProfile, tmp_path: Path) -> CliStack:
     stack = CliStack(make_project(tmp_path / "project"), "test", profile)
     stack.init()
     return stack
+
+
+def live_setting(emulator: EmulatorProcess, region: str) -> CallbackSetting:
+    """The region's live setting through the official SDK (the admin dump redacts keys)."""
+    credential = resolve_credentials(
+        {"alicloud:accessKey": EMULATOR_KEY_ID, "alicloud:secretKey": EMULATOR_SECRET}
+    )
+    return IceClient(region, credential, Transport(emulator=emulator.base_url)).get_callback()

@@ -1,0 +1,556 @@
+"""Component wiring under Pulumi mocks (no engine, no provider process, no network).
+
+A stack with a created MNS queue (cn-shanghai), an existing queue (cn-beijing), an HTTP
+region with a configured auth key (cn-hangzhou) and one with a generated key
+(ap-southeast-1), declared in each grant mode. Mocks run no dynamic-provider code: the
+EventCallback's CRUD is covered by test_provider.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import runpy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dill
+import pulumi
+import pytest
+
+from components.core.errors import ConfigError
+from components.core.settings import StackSettings, load_settings
+from components.pulumi_layer.account import ImsCallbacks
+from components.pulumi_layer.provider import EventCallbackProvider
+from tests.pulumi_layer.pulumi_mocks import (
+    ACCOUNT,
+    ALICLOUD_PROVIDER,
+    ATTACHMENT,
+    CALLBACK,
+    POLICY,
+    PROJECT,
+    QUEUE,
+    RAM_TYPES,
+    REGION,
+    ROLE,
+    STACK,
+    Registration,
+    RecordingMonitor,
+    is_secret,
+    plain_strings,
+    pulumi_mocks,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MAIN = REPO_ROOT / "__main__.py"
+NAME = "ims-callbacks"
+ROLE_NAME = "MediaImsRole"
+AUTH_KEY = "WiringKey2024abcXYZ"
+EMULATOR = "http://127.0.0.1:18100"
+EVENTS = ["ProduceMediaComplete", "FileUploadComplete"]
+MNS_REGIONS = {"cn-shanghai": "ice-callback-wiring-sh", "cn-beijing": "ice-callback-existing-bj"}
+HTTP_REGIONS = ("cn-hangzhou", "ap-southeast-1")
+MODES = ("attach", "create-role", "skip")
+
+
+def callbacks_config(mode: str = "attach") -> dict[str, Any]:
+    """The ``ims-callbacks:callbacks`` value of the mixed stack, as a user writes it."""
+    return {
+        "defaults": {"events": EVENTS, "onDelete": "reset"},
+        "grant": {"mode": mode, "roleName": ROLE_NAME},
+        "regions": {
+            "cn-shanghai": {
+                "delivery": "mns",
+                "queue": {
+                    "name": MNS_REGIONS["cn-shanghai"],
+                    "retentionSeconds": 86400,
+                    "visibilityTimeoutSeconds": 60,
+                    "pollingWaitSeconds": 30,
+                    "maxMessageBytes": 2048,
+                    "logging": True,
+                    "tags": {"team": "media", "env": "test"},
+                },
+            },
+            "cn-beijing": {
+                "delivery": "mns",
+                "queue": {"name": MNS_REGIONS["cn-beijing"], "existing": True},
+                "adopt": True,
+                "onDelete": "restore",
+            },
+            "cn-hangzhou": {
+                "delivery": "http",
+                "url": "https://hooks.example.com/ims",
+                "auth": {"enabled": True, "key": AUTH_KEY},
+            },
+            "ap-southeast-1": {
+                "delivery": "http",
+                "url": "https://hooks.example.com/ims/sg",
+                "events": ["FileUploadComplete"],
+                "onDelete": "retain",
+            },
+        },
+    }
+
+
+def settings_for(
+    mode: str = "attach", emulator: str | None = None, **overrides: Any
+) -> StackSettings:
+    config: dict[str, Any] = {"ims-callbacks:callbacks": callbacks_config(mode) | overrides}
+    if emulator:
+        config["ims-callbacks:emulator"] = emulator
+    settings, _warnings = load_settings(config, project=PROJECT, stack=STACK)
+    return settings
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: Any
+    secret: bool
+
+
+async def _resolve(tree: Any) -> Any:
+    """Await every Output in a tree of dicts/lists, keeping whether it was secret."""
+    if isinstance(tree, pulumi.Output):
+        return Resolved(await tree.future(), await tree.is_secret())
+    if isinstance(tree, dict):
+        return {k: await _resolve(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [await _resolve(v) for v in tree]
+    return tree
+
+
+@dataclass
+class Deployment:
+    monitor: RecordingMonitor
+    component: ImsCallbacks
+    outputs: dict[str, Any]
+    resources: dict[str, Registration]
+
+    def one(self, name: str) -> Registration:
+        assert name in self.resources, f"{name} not registered; have {sorted(self.resources)}"
+        return self.resources[name]
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.resources.values() if r.type == type_]
+
+    def children(self, name: str) -> set[str]:
+        urn = self.one(name).urn
+        return {r.name for r in self.resources.values() if r.parent == urn}
+
+
+@pytest.fixture
+def monitor() -> Iterator[RecordingMonitor]:
+    with pulumi_mocks() as recording:
+        yield recording
+
+
+@pytest.fixture
+def deploy(monitor: RecordingMonitor):
+    """``deploy(settings, name=NAME)``: declare ImsCallbacks under mocks and wait for it."""
+
+    def run(settings: StackSettings, name: str = NAME) -> Deployment:
+        holder: dict[str, Any] = {}
+
+        @pulumi.runtime.test
+        def program() -> pulumi.Output[Any]:
+            component = ImsCallbacks(name, settings)
+            holder["component"] = component
+
+            async def collect() -> None:
+                holder["outputs"] = await _resolve(component.outputs)
+
+            return pulumi.Output.from_input(collect())
+
+        program()
+        return Deployment(monitor, holder["component"], holder["outputs"], monitor.registrations())
+
+    return run
+
+
+def region_name(region: str, name: str = NAME) -> str:
+    return f"{name}-{region}"
+
+
+# -- the resource tree -------------------------------------------------------------------
+
+
+def expected_tree(mode: str, name: str = NAME) -> dict[str, tuple[str, str]]:
+    """Every resource the stack must register: name -> (type, parent name)."""
+    tree: dict[str, tuple[str, str]] = {name: (ACCOUNT, "")}
+    for region in (*MNS_REGIONS, *HTTP_REGIONS):
+        comp = region_name(region, name)
+        tree[comp] = (REGION, name)
+        tree[f"{comp}-callback"] = (CALLBACK, comp)
+    for region in MNS_REGIONS:
+        comp = region_name(region, name)
+        tree[f"{comp}-alicloud"] = (ALICLOUD_PROVIDER, comp)
+        if mode != "skip":
+            tree[f"{comp}-mns-send"] = (POLICY, comp)
+            tree[f"{comp}-grant"] = (ATTACHMENT, comp)
+    tree[f"{region_name('cn-shanghai', name)}-queue"] = (QUEUE, region_name("cn-shanghai", name))
+    if mode == "create-role":
+        tree[f"{name}-ram"] = (ALICLOUD_PROVIDER, name)
+        tree[f"{name}-ims-role"] = (ROLE, name)
+    return tree
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_registers_exactly_the_expected_tree_with_parents(deploy, mode):
+    stack = deploy(settings_for(mode))
+    want = expected_tree(mode)
+    assert {n: r.type for n, r in stack.resources.items()} == {n: t for n, (t, _) in want.items()}
+    urn_names = {r.urn: n for n, r in stack.resources.items()}
+    for name, (_type, parent) in want.items():
+        got = urn_names.get(stack.resources[name].parent, "<stack>")
+        assert got == (parent or "<stack>"), f"parent of {name}"
+
+
+def test_names_derive_from_the_component_name(deploy):
+    stack = deploy(settings_for("create-role"), name="media")
+    assert set(stack.resources) == set(expected_tree("create-role", name="media"))
+    policy = stack.one("media-cn-shanghai-mns-send")
+    assert policy.plain("policyName") == "media-cn-shanghai-mns-send"
+
+
+def test_mns_resources_use_the_regional_alicloud_provider(deploy):
+    stack = deploy(settings_for("attach"))
+    for region in MNS_REGIONS:
+        comp = region_name(region)
+        provider = stack.one(f"{comp}-alicloud")
+        assert provider.plain("region") == region
+        for child in (f"{comp}-mns-send", f"{comp}-grant"):
+            assert stack.one(child).provider_urn == provider.urn, child
+    assert stack.one(f"{region_name('cn-shanghai')}-queue").provider_urn == (
+        stack.one(f"{region_name('cn-shanghai')}-alicloud").urn
+    )
+
+
+def test_http_regions_make_no_queue_grant_or_provider(deploy):
+    stack = deploy(settings_for("attach"))
+    for region in HTTP_REGIONS:
+        comp = region_name(region)
+        assert stack.children(comp) == {f"{comp}-callback"}
+    queue_names = {r.plain("queueName") for r in stack.of_type(QUEUE)}
+    assert queue_names == {MNS_REGIONS["cn-shanghai"]}
+
+
+# -- queue, policy, grant ------------------------------------------------------------------
+
+
+def test_service_queue_args_match_the_queue_settings(deploy):
+    stack = deploy(settings_for("attach"))
+    (queue,) = stack.of_type(QUEUE)  # the existing cn-beijing queue is not declared
+    assert queue.name == f"{region_name('cn-shanghai')}-queue"
+    assert queue.inputs == {
+        "queueName": MNS_REGIONS["cn-shanghai"],
+        "messageRetentionPeriod": 86400,
+        "visibilityTimeout": 60,
+        "pollingWaitSeconds": 30,
+        "maximumMessageSize": 2048,
+        "delaySeconds": 0,
+        "loggingEnabled": True,
+        "tags": {"team": "media", "env": "test"},
+    }
+
+
+def test_default_queue_name_is_used_by_queue_policy_and_callback(deploy):
+    regions = callbacks_config()["regions"]
+    regions["cn-shanghai"] = {"delivery": "mns"}
+    stack = deploy(settings_for("attach", regions=regions))
+    comp = region_name("cn-shanghai")
+    queue_name = stack.one(f"{comp}-queue").plain("queueName")
+    assert queue_name == f"ice-callback-{PROJECT}-{STACK}-cn-shanghai"
+    assert stack.one(f"{comp}-callback").plain("queueName") == queue_name
+    resource = json.loads(stack.one(f"{comp}-mns-send").plain("policyDocument"))
+    assert resource["Statement"][0]["Resource"] == [
+        f"acs:mns:cn-shanghai:*:/queues/{queue_name}/messages"
+    ]
+
+
+@pytest.mark.parametrize("mode", ["attach", "create-role"])
+def test_policy_is_least_privilege_per_region(deploy, mode):
+    stack = deploy(settings_for(mode))
+    policies = {r.name: r for r in stack.of_type(POLICY)}
+    assert set(policies) == {f"{region_name(r)}-mns-send" for r in MNS_REGIONS}
+    for region, queue in MNS_REGIONS.items():
+        policy = policies[f"{region_name(region)}-mns-send"]
+        assert json.loads(policy.plain("policyDocument")) == {
+            "Version": "1",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["mns:SendMessage"],
+                    "Resource": [f"acs:mns:{region}:*:/queues/{queue}/messages"],
+                }
+            ],
+        }
+        assert policy.plain("policyName") == f"{region_name(region)}-mns-send"
+
+
+def test_attach_mode_attaches_each_policy_to_the_configured_role(deploy):
+    stack = deploy(settings_for("attach"))
+    assert stack.of_type(ROLE) == []
+    for region in MNS_REGIONS:
+        comp = region_name(region)
+        policy = stack.one(f"{comp}-mns-send")
+        grant = stack.one(f"{comp}-grant")
+        assert grant.plain("roleName") == ROLE_NAME
+        assert grant.plain("policyType") == "Custom"
+        assert grant.plain("policyName") == policy.plain("policyName")
+        assert policy.urn in grant.property_dependencies["policyName"]
+
+
+def test_create_role_mode_makes_one_role_trusting_ims(deploy):
+    stack = deploy(settings_for("create-role"))
+    (role,) = stack.of_type(ROLE)
+    assert role.name == f"{NAME}-ims-role"
+    assert role.plain("roleName") == ROLE_NAME
+    assert json.loads(role.plain("assumeRolePolicyDocument")) == {
+        "Version": "1",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": ["ice.aliyuncs.com"]},
+            }
+        ],
+    }
+    assert role.provider_urn == stack.one(f"{NAME}-ram").urn
+    for region in MNS_REGIONS:
+        grant = stack.one(f"{region_name(region)}-grant")
+        assert grant.plain("roleName") == ROLE_NAME
+        assert role.urn in grant.property_dependencies["roleName"], "grant must wait for the role"
+
+
+def test_skip_mode_makes_no_ram_resources(deploy):
+    stack = deploy(settings_for("skip"))
+    assert [r.name for r in stack.resources.values() if r.type in RAM_TYPES] == []
+
+
+def test_http_only_stack_makes_no_ram_resources_even_with_create_role(deploy):
+    config = callbacks_config("create-role")
+    config["regions"] = {r: v for r, v in config["regions"].items() if r in HTTP_REGIONS}
+    stack = deploy(settings_for("create-role", regions=config["regions"]))
+    assert {r.type for r in stack.resources.values()} == {ACCOUNT, REGION, CALLBACK}
+
+
+# -- the callback resource -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_callback_depends_on_its_queue_and_grant(deploy, mode):
+    stack = deploy(settings_for(mode))
+    sh, bj = region_name("cn-shanghai"), region_name("cn-beijing")
+    grants = {c: {stack.one(f"{c}-grant").urn} if mode != "skip" else set() for c in (sh, bj)}
+    want = {
+        sh: {stack.one(f"{sh}-queue").urn} | grants[sh],
+        bj: grants[bj],
+        **{region_name(r): set() for r in HTTP_REGIONS},
+    }
+    for comp, deps in want.items():
+        assert stack.one(f"{comp}-callback").dependencies == deps, comp
+
+
+def test_callback_inputs_per_region(deploy):
+    stack = deploy(settings_for("attach"))
+    common = {"events": sorted(EVENTS)}
+    want = {
+        "cn-shanghai": common
+        | {"callbackType": "MNS", "queueName": MNS_REGIONS["cn-shanghai"], "url": ""}
+        | {"authEnabled": False, "adopt": False, "onDelete": "reset", "checkQueue": False},
+        "cn-beijing": common
+        | {"callbackType": "MNS", "queueName": MNS_REGIONS["cn-beijing"], "url": ""}
+        | {"authEnabled": False, "adopt": True, "onDelete": "restore", "checkQueue": True},
+        "cn-hangzhou": common
+        | {"callbackType": "HTTP", "queueName": "", "url": "https://hooks.example.com/ims"}
+        | {"authEnabled": True, "adopt": False, "onDelete": "reset", "checkQueue": False},
+        "ap-southeast-1": {"events": ["FileUploadComplete"]}
+        | {"callbackType": "HTTP", "queueName": "", "url": "https://hooks.example.com/ims/sg"}
+        | {"authEnabled": True, "adopt": False, "onDelete": "retain", "checkQueue": False},
+    }
+    for region, fields in want.items():
+        callback = stack.one(f"{region_name(region)}-callback")
+        got = {k: callback.plain(k) for k in fields}
+        assert got == fields, region
+        assert callback.plain("region") == region
+
+
+def test_auth_key_is_secret_in_inputs_and_outputs(deploy):
+    stack = deploy(settings_for("attach"))
+    for callback in stack.of_type(CALLBACK):
+        assert is_secret(callback.inputs["authKey"]), callback.name
+        assert {"authKey", "previous"} <= set(callback.additional_secret_outputs)
+    configured = stack.one(f"{region_name('cn-hangzhou')}-callback")
+    assert configured.plain("authKey") == AUTH_KEY
+    generated = stack.one(f"{region_name('ap-southeast-1')}-callback")
+    assert generated.plain("authKey") == "", "no key configured: the provider generates one"
+    for resource in stack.resources.values():
+        assert AUTH_KEY not in "\n".join(plain_strings(resource.inputs)), resource.name
+    key_output = stack.outputs["cn-hangzhou"]["authKey"]
+    assert key_output == Resolved(AUTH_KEY, secret=True)
+    assert stack.outputs["ap-southeast-1"]["authKey"].secret
+
+
+def test_outputs_per_region(deploy):
+    stack = deploy(settings_for("attach"))
+    outputs = stack.outputs
+    assert set(outputs) == {*MNS_REGIONS, *HTTP_REGIONS}
+    assert outputs["cn-shanghai"] == {
+        "delivery": "MNS",
+        "url": None,
+        "queueName": MNS_REGIONS["cn-shanghai"],
+        "events": sorted(EVENTS),
+        "authKey": None,
+        "onDelete": "reset",
+    }
+    assert outputs["cn-beijing"]["queueName"] == MNS_REGIONS["cn-beijing"]
+    assert outputs["cn-beijing"]["onDelete"] == "restore"
+    hz = {k: v for k, v in outputs["cn-hangzhou"].items() if k != "authKey"}
+    assert hz == {
+        "delivery": "HTTP",
+        "url": "https://hooks.example.com/ims",
+        "queueName": None,
+        "events": sorted(EVENTS),
+        "onDelete": "reset",
+    }
+
+
+def test_auth_disabled_region_outputs_no_key(deploy):
+    regions = callbacks_config()["regions"]
+    regions["cn-hangzhou"] = regions["cn-hangzhou"] | {"auth": {"enabled": False}}
+    stack = deploy(settings_for("attach", regions=regions))
+    assert stack.outputs["cn-hangzhou"]["authKey"] is None
+    assert stack.one(f"{region_name('cn-hangzhou')}-callback").plain("authEnabled") is False
+
+
+# -- emulator mode --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["attach", "create-role"])
+def test_emulator_mode_points_alicloud_providers_at_the_emulator_over_http(deploy, mode):
+    stack = deploy(settings_for(mode, emulator=EMULATOR))
+    providers = stack.of_type(ALICLOUD_PROVIDER)
+    assert len(providers) == (3 if mode == "create-role" else 2)
+    for provider in providers:
+        assert provider.plain("protocol") == "HTTP", provider.name
+        assert json.loads(provider.plain("endpoints")) == [{"mnsOpen": EMULATOR}]
+        assert provider.plain("skipRegionValidation") in (True, "true")
+
+
+def test_real_cloud_mode_leaves_alicloud_providers_on_defaults(deploy):
+    stack = deploy(settings_for("create-role"))
+    for provider in stack.of_type(ALICLOUD_PROVIDER):
+        assert set(provider.inputs) == {"region"}, provider.name
+
+
+# -- the serialized dynamic provider --------------------------------------------------------
+
+
+def test_serialized_provider_input_is_a_small_reference_without_secrets(deploy):
+    stack = deploy(settings_for("attach"))
+    for callback in stack.of_type(CALLBACK):
+        serialized = callback.inputs["__provider"]
+        assert isinstance(serialized, str), "__provider should not need to be a secret"
+        payload = base64.b64decode(serialized)
+        assert len(payload) < 512
+        assert b"components.pulumi_layer.provider" in payload  # by reference, not by value
+        assert AUTH_KEY.encode() not in payload
+        assert isinstance(dill.loads(payload), EventCallbackProvider)  # noqa: S301 - our bytes
+
+
+# -- __main__.py ----------------------------------------------------------------------------
+
+
+BAD_CALLBACKS = {
+    "grant": {"mode": "sometimes"},
+    "regions": {
+        "cn-shanghai": {
+            "delivery": "mns",
+            "events": ["FileUploadComplete", "NoSuchEvent"],
+            "queue": {"retentionSeconds": 5},
+        },
+        "cn-beijing": {"delivery": "http", "events": ["FileUploadComplete"]},
+        "mars-north-1": {"delivery": "mns", "events": ["FileUploadComplete"]},
+        "cn-hangzhou": {
+            "delivery": "http",
+            "url": "https://hooks.example.com/ims",
+            "events": ["FileUploadComplete"],
+            "auth": {"key": "weakkey1plain"},
+        },
+    },
+}
+BAD_PATHS = (
+    "ims-callbacks:emulator:",
+    "ims-callbacks:callbacks.grant.mode:",
+    "ims-callbacks:callbacks.regions.cn-shanghai.events[1]:",
+    "ims-callbacks:callbacks.regions.cn-shanghai.queue.retentionSeconds:",
+    "ims-callbacks:callbacks.regions.cn-beijing.url:",
+    "ims-callbacks:callbacks.regions.mars-north-1:",
+    "ims-callbacks:callbacks.regions.cn-hangzhou.auth.key:",
+)
+
+
+def run_main() -> None:
+    @pulumi.runtime.test
+    def program() -> None:
+        runpy.run_path(str(MAIN), run_name="__pulumi_main__")
+
+    program()
+
+
+def test_main_bad_config_is_one_run_error_listing_every_problem_and_declares_nothing(monitor):
+    pulumi.runtime.set_all_config(
+        {
+            "ims-callbacks:callbacks": json.dumps(BAD_CALLBACKS),
+            "ims-callbacks:emulator": "http://10.1.2.3:18100",
+        }
+    )
+    with pytest.raises(pulumi.RunError) as caught:
+        run_main()
+    message = str(caught.value)
+    assert message.startswith(f"{len(BAD_PATHS)} problems in the stack configuration")
+    lines = message.splitlines()[1:]
+    assert len(lines) == len(BAD_PATHS)
+    for path in BAD_PATHS:
+        assert sum(line.strip().startswith(path) for line in lines) == 1, path
+    assert "weakkey1plain" not in message
+    assert monitor.registrations() == {}
+    assert monitor.recording_mocks.args == {}
+
+
+def test_main_missing_config_names_the_setting_to_add(monitor):
+    with pytest.raises(pulumi.RunError) as caught:
+        run_main()
+    assert "ims-callbacks:callbacks: is not set" in str(caught.value)
+    assert monitor.registrations() == {}
+
+
+def test_main_valid_config_declares_the_stack(monitor):
+    pulumi.runtime.set_all_config({"ims-callbacks:callbacks": json.dumps(callbacks_config())})
+    run_main()
+    names = {n: r.type for n, r in monitor.registrations().items()}
+    assert names == {n: t for n, (t, _) in expected_tree("attach").items()}
+    for provider in (r for r in monitor.registrations().values() if r.type == ALICLOUD_PROVIDER):
+        assert "protocol" not in provider.inputs
+
+
+def test_main_emulator_env_overrides_config(monitor, monkeypatch):
+    monkeypatch.setenv("IMS_CALLBACKS_EMULATOR", EMULATOR)
+    pulumi.runtime.set_all_config({"ims-callbacks:callbacks": json.dumps(callbacks_config())})
+    run_main()
+    providers = [r for r in monitor.registrations().values() if r.type == ALICLOUD_PROVIDER]
+    assert providers
+    assert all(p.plain("protocol") == "HTTP" for p in providers)
+
+
+def test_bad_config_problems_match_load_settings(monitor):
+    """The RunError carries load_settings' own problems, none dropped or reworded."""
+    raw = {"ims-callbacks:callbacks": json.dumps(BAD_CALLBACKS)}
+    with pytest.raises(ConfigError) as expected:
+        load_settings(raw, project=PROJECT, stack=STACK)
+    pulumi.runtime.set_all_config(raw)
+    with pytest.raises(pulumi.RunError) as caught:
+        run_main()
+    assert str(caught.value) == str(expected.value)
