@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from devtools.engine import FAKES_BIN, EngineProfile, pulumi_bin_dir
-from devtools.stack import CliStack, make_project
 from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.ice import IceClient
 from components.core.callback import CallbackSetting
+from devtools.engine import FAKES_BIN, EngineProfile, pulumi_bin_dir
+from devtools.stack import CliStack, make_project
 from emulator.testing import EmulatorProcess, start_emulator
 
 EMULATOR_KEY_ID = "IMSEMULATORKEYID"

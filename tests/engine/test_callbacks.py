@@ -115,7 +115,8 @@ def test_adding_an_event_is_a_minimal_update(deployed: CliStack, emulator: Emula
     ]
     configure(deployed, config)
     preview = deployed.run("preview")
-    assert "~ 1 to update" in preview.stdout and "to create" not in preview.stdout
+    assert "~ 1 to update" in preview.stdout
+    assert "to create" not in preview.stdout
     deployed.run("up", "--yes", "--skip-preview")
     assert sets_by_region(emulator) == {"cn-beijing": 1, "cn-shanghai": 0, "ap-southeast-1": 0}
     assert "SnapshotComplete" in live(emulator, "cn-beijing")["EventTypeList"]
@@ -132,7 +133,8 @@ def test_switching_http_to_mns_creates_queue_and_grant_and_updates_in_place(
     configure(deployed, config, beijing_key=False)
     preview = deployed.run("preview")
     assert "+ 4 to create" in preview.stdout  # provider, queue, policy, attachment
-    assert "~ 1 to update" in preview.stdout and "replace" not in preview.stdout
+    assert "~ 1 to update" in preview.stdout
+    assert "replace" not in preview.stdout
     deployed.run("up", "--yes", "--skip-preview")
     after = live(emulator, "cn-beijing")
     assert after["CallbackType"] == "MNS"
