@@ -1,0 +1,377 @@
+"""GitHub Actions -> Alibaba Cloud by OIDC role assumption, without long-lived keys.
+
+Two subcommands (docs/pipelines.md explains the set-up on both sides):
+
+``token``
+    Requests the job's GitHub OIDC token for the audience ``sts.aliyuncs.com`` (the job needs
+    ``permissions: id-token: write``), writes it to a file readable only by the runner user,
+    masks it in the log, and exports ``ALIBABA_CLOUD_ROLE_ARN``,
+    ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE`` and
+    ``ALIBABA_CLOUD_ROLE_SESSION_NAME`` through ``$GITHUB_ENV``. The project's credential chain
+    (components/aliyun/credentials.py, source 5) reads exactly these, so the drift check and
+    the dynamic provider assume the role themselves and refresh as needed.
+
+``run [--output FILE] [--state-credentials auto|never] -- COMMAND...``
+    For ``pulumi`` commands. The bridged ``alicloud`` provider (MNS queue, RAM grant) does not
+    read those three variables unless the program configures ``assumeRoleWithOidc``, so this
+    exchanges the token for STS credentials once (AssumeRoleWithOIDC) and runs COMMAND with
+    ``ALICLOUD_ACCESS_KEY`` / ``ALICLOUD_SECRET_KEY`` / ``ALICLOUD_SECURITY_TOKEN`` set for that
+    process only (never written to ``$GITHUB_ENV``). With a ``s3://`` ``PULUMI_BACKEND_URL`` (an
+    OSS bucket through its S3-compatible API) and no ``AWS_ACCESS_KEY_ID`` of its own, the same
+    STS credentials are given to the state backend as ``AWS_*``. COMMAND's output (stdout and
+    stderr, merged) is streamed with every known secret replaced by ``[redacted]`` and, with
+    ``--output``, also written to FILE. The exit code is COMMAND's.
+
+Only the standard library is needed for ``token``; ``run`` needs ``alibabacloud_credentials``
+(requirements.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+DEFAULT_AUDIENCE = "sts.aliyuncs.com"
+DEFAULT_SESSION_SECONDS = 3600
+REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 4
+"""Shorter values are not redacted (they would mangle unrelated text); secrets are longer."""
+
+ROLE_ARN = re.compile(r"^acs:ram::\d+:role/[\w.@+=,-]+$")
+PROVIDER_ARN = re.compile(r"^acs:ram::\d+:oidc-provider/[\w.@+=,-]+$")
+SECRET_ENV = (
+    "PULUMI_CONFIG_PASSPHRASE",
+    "PULUMI_ACCESS_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "ALICLOUD_SECRET_KEY",
+    "ALICLOUD_SECURITY_TOKEN",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+)
+"""Environment variables whose values never appear in ``run``'s output."""
+
+
+class OidcError(Exception):
+    """A problem the user can fix; printed as a GitHub ``::error::`` annotation."""
+
+
+@dataclass(frozen=True)
+class StsCredentials:
+    """Temporary credentials from AssumeRoleWithOIDC."""
+
+    access_key_id: str
+    access_key_secret: str
+    security_token: str
+
+
+def _error(message: str) -> None:
+    # One line per annotation: GitHub ends a workflow command at the newline.
+    for line in message.splitlines() or [""]:
+        print(f"::error::{line}", flush=True)
+
+
+def mask(value: str, out: IO[str] | None = None) -> None:
+    """Ask the runner to mask ``value`` in every later log line."""
+    stream = out or sys.stdout
+    for line in value.splitlines():
+        if line.strip():
+            stream.write(f"::add-mask::{line}\n")
+    stream.flush()
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every known secret (longest first) with ``[redacted]``."""
+    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def _env_line(name: str, value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise OidcError(f"{name} must be a single line")
+    return f"{name}={value}\n"
+
+
+def _claims(token: str) -> dict[str, object]:
+    """The (unverified) JWT payload, only to print the claims a trust policy matches."""
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def request_token(env: Mapping[str, str], audience: str, timeout: float = 30.0) -> str:
+    """The job's GitHub OIDC token for ``audience`` (GET on ACTIONS_ID_TOKEN_REQUEST_URL)."""
+    url = env.get("ACTIONS_ID_TOKEN_REQUEST_URL", "")
+    bearer = env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
+    if not url or not bearer:
+        raise OidcError(
+            "no GitHub OIDC token can be requested in this job: give the job "
+            "`permissions: id-token: write` (pull requests from forks never get one)"
+        )
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise OidcError("ACTIONS_ID_TOKEN_REQUEST_URL is not an http(s) URL")
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in query if k != "audience"] + [("audience", audience)]
+    full = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        full,
+        headers={"Authorization": f"Bearer {bearer}", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as err:
+        raise OidcError(f"the GitHub OIDC token request failed: HTTP {err.code}") from None
+    except (urllib.error.URLError, TimeoutError, ValueError) as err:
+        raise OidcError(f"the GitHub OIDC token request failed: {type(err).__name__}") from None
+    token = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise OidcError("the GitHub OIDC token response has no token")
+    return token
+
+
+def write_token(path: Path, token: str) -> None:
+    """Write the token so that only the runner user can read it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token)
+    path.chmod(0o600)
+
+
+def cmd_token(env: Mapping[str, str], out: IO[str]) -> int:
+    """The ``token`` subcommand."""
+    role_arn = env.get("INPUT_ROLE_ARN", "").strip()
+    provider_arn = env.get("INPUT_OIDC_PROVIDER_ARN", "").strip()
+    audience = env.get("INPUT_AUDIENCE", "").strip() or DEFAULT_AUDIENCE
+    session = env.get("INPUT_SESSION_NAME", "").strip() or (
+        f"gha-{env.get('GITHUB_RUN_ID', 'local')}-{env.get('GITHUB_RUN_ATTEMPT', '1')}"
+    )
+    problems = []
+    if not ROLE_ARN.match(role_arn):
+        problems.append(
+            f"role-arn {role_arn!r} is not a RAM role ARN (acs:ram::<account>:role/<name>); "
+            "set the variable ALIYUN_ROLE_ARN on this job's GitHub environment"
+        )
+    if not PROVIDER_ARN.match(provider_arn):
+        problems.append(
+            f"oidc-provider-arn {provider_arn!r} is not a RAM OIDC provider ARN "
+            "(acs:ram::<account>:oidc-provider/<name>); set the variable "
+            "ALIYUN_OIDC_PROVIDER_ARN on this job's GitHub environment"
+        )
+    if problems:
+        raise OidcError("\n".join(problems))
+    env_file = env.get("GITHUB_ENV", "")
+    if not env_file:
+        raise OidcError("GITHUB_ENV is not set (this runs inside a GitHub Actions job)")
+    token = request_token(env, audience)
+    mask(token, out)
+    token_file = Path(env.get("RUNNER_TEMP") or "/tmp") / "aliyun-oidc" / "token"  # noqa: S108
+    write_token(token_file, token)
+    lines = [
+        _env_line("ALIBABA_CLOUD_ROLE_ARN", role_arn),
+        _env_line("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", provider_arn),
+        _env_line("ALIBABA_CLOUD_OIDC_TOKEN_FILE", str(token_file)),
+        _env_line("ALIBABA_CLOUD_ROLE_SESSION_NAME", session),
+        _env_line("ALIBABA_CLOUD_OIDC_AUDIENCE", audience),
+    ]
+    with open(env_file, "a", encoding="utf-8") as handle:
+        handle.writelines(lines)
+    claims = _claims(token)
+    shown = ", ".join(
+        f"{key}={claims[key]}" for key in ("sub", "aud", "iss", "environment") if key in claims
+    )
+    out.write(f"GitHub OIDC token written to {token_file} ({shown or 'claims unreadable'})\n")
+    out.write(f"role {role_arn} via {provider_arn}, session {session}\n")
+    out.flush()
+    return 0
+
+
+def exchange_credentials(env: Mapping[str, str]) -> StsCredentials:
+    """AssumeRoleWithOIDC with the token file named in ``env`` (one STS call)."""
+    from alibabacloud_credentials.provider import (  # noqa: PLC0415 - only `run` needs it
+        OIDCRoleArnCredentialsProvider,
+    )
+
+    names = (
+        "ALIBABA_CLOUD_ROLE_ARN",
+        "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+        "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+    )
+    missing = [name for name in names if not env.get(name)]
+    if missing:
+        raise OidcError(
+            f"{', '.join(missing)} not set: run the ./.github/actions/aliyun-oidc action first"
+        )
+    seconds = int(env.get("ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION") or DEFAULT_SESSION_SECONDS)
+    provider = OIDCRoleArnCredentialsProvider(
+        role_arn=env["ALIBABA_CLOUD_ROLE_ARN"],
+        oidc_provider_arn=env["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"],
+        oidc_token_file_path=env["ALIBABA_CLOUD_OIDC_TOKEN_FILE"],
+        role_session_name=env.get("ALIBABA_CLOUD_ROLE_SESSION_NAME") or "ims-callbacks",
+        duration_seconds=seconds,
+    )
+    try:
+        creds = provider.get_credentials()
+    except Exception as err:  # the SDK raises several types; the message names the cause
+        raise OidcError(
+            f"AssumeRoleWithOIDC failed ({type(err).__name__}): check the role's trust policy "
+            "(oidc:sub / oidc:aud) against the token claims printed by the aliyun-oidc step"
+        ) from None
+    return StsCredentials(
+        creds.get_access_key_id(), creds.get_access_key_secret(), creds.get_security_token()
+    )
+
+
+def refresh_token(env: Mapping[str, str]) -> None:
+    """Re-request the OIDC token right before use (tokens live only minutes), if possible."""
+    token_file = env.get("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "")
+    if not token_file or not env.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
+        return
+    token = request_token(env, env.get("ALIBABA_CLOUD_OIDC_AUDIENCE") or DEFAULT_AUDIENCE)
+    mask(token)
+    write_token(Path(token_file), token)
+
+
+def child_env(
+    env: Mapping[str, str], creds: StsCredentials, state_credentials: str
+) -> dict[str, str]:
+    """The environment of COMMAND: STS credentials for alicloud (and the OSS state backend)."""
+    result = dict(env)
+    result.update(
+        ALICLOUD_ACCESS_KEY=creds.access_key_id,
+        ALICLOUD_SECRET_KEY=creds.access_key_secret,
+        ALICLOUD_SECURITY_TOKEN=creds.security_token,
+    )
+    backend = env.get("PULUMI_BACKEND_URL", "")
+    if (
+        state_credentials == "auto"
+        and backend.startswith("s3://")
+        and not env.get("AWS_ACCESS_KEY_ID")
+    ):
+        result.update(
+            AWS_ACCESS_KEY_ID=creds.access_key_id,
+            AWS_SECRET_ACCESS_KEY=creds.access_key_secret,
+            AWS_SESSION_TOKEN=creds.security_token,
+        )
+    return result
+
+
+def known_secrets(env: Mapping[str, str], creds: StsCredentials | None) -> list[str]:
+    """Every value ``run`` must never print."""
+    values = [env.get(name, "") for name in SECRET_ENV]
+    if creds:
+        values += [creds.access_key_id, creds.access_key_secret, creds.security_token]
+    token_file = env.get("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
+    if token_file:
+        try:
+            values.append(Path(token_file).read_text(encoding="utf-8").strip())
+        except OSError:
+            pass
+    return [v for v in values if v]
+
+
+def stream(
+    command: Sequence[str], env: Mapping[str, str], secrets: Sequence[str], output: Path | None
+) -> int:
+    """Run ``command``; copy its merged output, redacted, to stdout (and ``output``)."""
+    sink = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115
+    try:
+        try:
+            proc = subprocess.Popen(
+                list(command), env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+        except OSError as err:
+            raise OidcError(f"cannot run {command[0]!r}: {err.strerror}") from None
+        assert proc.stdout is not None  # noqa: S101 - stdout=PIPE
+        for raw in proc.stdout:
+            line = redact(raw.decode("utf-8", errors="replace"), secrets)
+            sys.stdout.write(line)
+            if sink:
+                sink.write(line)
+        sys.stdout.flush()
+        return proc.wait()
+    finally:
+        if sink:
+            sink.close()
+
+
+def cmd_run(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    exchange: Callable[[Mapping[str, str]], StsCredentials] | None = None,
+) -> int:
+    """The ``run`` subcommand."""
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise OidcError("run: no command given (usage: run [--output FILE] -- COMMAND...)")
+    refresh_token(env)
+    creds = (exchange or exchange_credentials)(env)
+    for value in (creds.access_key_id, creds.access_key_secret, creds.security_token):
+        mask(value)
+    return stream(
+        command,
+        child_env(env, creds, args.state_credentials),
+        known_secrets(env, creds),
+        Path(args.output) if args.output else None,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="aliyun_oidc.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("token", help="request the OIDC token and export the ALIBABA_CLOUD_* names")
+    run = sub.add_parser("run", help="run COMMAND with STS credentials from the OIDC role")
+    run.add_argument("--output", metavar="FILE", help="also write the redacted output here")
+    run.add_argument(
+        "--state-credentials",
+        choices=("auto", "never"),
+        default="auto",
+        help="give the STS credentials to an s3:// state backend as AWS_* (default: auto)",
+    )
+    run.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    exchange: Callable[[Mapping[str, str]], StsCredentials] | None = None,
+) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    environ = os.environ if env is None else env
+    try:
+        if args.cmd == "token":
+            return cmd_token(environ, sys.stdout)
+        return cmd_run(args, environ, exchange)
+    except OidcError as err:
+        _error(str(err))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
