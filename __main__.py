@@ -4,13 +4,11 @@ import os
 
 import pulumi
 
-from components.aliyun.endpoints import EMULATOR_ENV
 from components.core.errors import ConfigError
-from components.core.settings import load_settings
+from components.core.settings import CALLBACKS_KEY, EMULATOR_ENV, EMULATOR_KEY, load_settings
 from components.pulumi_layer.account import ImsCallbacks
-from components.pulumi_layer.provider import EMULATOR_KEY
 
-CONFIG_KEYS = ("ims-callbacks:callbacks", EMULATOR_KEY)
+CONFIG_KEYS = (CALLBACKS_KEY, EMULATOR_KEY)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from components.core.regions import REGION_IDS
 from emulator import ice, mns
 from emulator.api import ApiRequest, Product, route
+from emulator.assumptions import DOCUMENTED, Assumptions
 from emulator.auth import Authenticator
 from emulator.delivery import fire_event
 from emulator.errors import ApiError, internal_error
@@ -20,10 +21,15 @@ from emulator.state import State, StateStore
 
 ADMIN_PREFIX = "/_emulator/"
 REDACTED = "<redacted>"
-PRODUCTS: tuple[Product, ...] = (
-    Product("ice", "2020-11-09", "ICE", ice.ACTIONS),
-    Product("mns-open", "2022-01-19", "Mns-open", mns.ACTIONS),
-)
+
+
+def products(assume: Assumptions) -> tuple[Product, ...]:
+    """The two products served, ICE answering per ``assume``."""
+    return (
+        Product("ice", "2020-11-09", "ICE", ice.actions(assume)),
+        Product("mns-open", "2022-01-19", "Mns-open", mns.ACTIONS),
+    )
+
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +43,11 @@ class Emulator:
     allow_external_delivery: bool = False
     faults: FaultInjector = field(default_factory=FaultInjector)
     counters: CallCounters = field(default_factory=CallCounters)
+    assume: Assumptions = DOCUMENTED
+    products: tuple[Product, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.products = products(self.assume)
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ class _Trace:
 
 def _serve_api(emu: Emulator, request: ApiRequest, trace: _Trace) -> dict[str, Any] | None:
     """Route, count, authenticate, apply faults, run the operation; None means drop."""
-    product, trace.region = route(request.host, PRODUCTS)
+    product, trace.region = route(request.host, emu.products)
     trace.pop_code = product.pop_code
     trace.action = request.headers.get("x-acs-action") or request.query.get("Action", "")
     version = request.headers.get("x-acs-version") or request.query.get("Version", "")
@@ -218,7 +229,11 @@ def _receive_messages(emu: Emulator, payload: Mapping[str, Any], _arg: str) -> d
 
 AdminRoute = Callable[[Emulator, Mapping[str, Any], str], dict[str, Any]]
 _ADMIN_ROUTES: dict[tuple[str, str], AdminRoute] = {
-    ("GET", "health"): lambda emu, _p, _a: {"ok": True, "state_file": str(emu.store.path)},
+    ("GET", "health"): lambda emu, _p, _a: {
+        "ok": True,
+        "state_file": str(emu.store.path),
+        "assume": emu.assume.as_dict(),
+    },
     ("GET", "state"): lambda emu, _p, _a: redact_state(emu.store.snapshot()),
     ("POST", "reset"): _reset,
     ("POST", "console-edit"): _console_edit,

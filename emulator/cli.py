@@ -14,6 +14,7 @@ from types import FrameType
 from typing import Any
 
 from emulator.app import Emulator
+from emulator.assumptions import ASSUME_ENV, SWITCHES, Assumptions
 from emulator.auth import (
     ACCESS_KEYS_ENV,
     DEFAULT_ACCESS_KEY_ID,
@@ -61,7 +62,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         store=StateStore(Path(args.state)),
         authenticator=Authenticator(_access_keys(args.access_key)),
         allow_external_delivery=args.allow_external_delivery,
+        assume=Assumptions.parse(args.assume or [os.environ.get(ASSUME_ENV, "")]),
     )
+    if emulator.assume.overrides:
+        logging.getLogger(__name__).warning(
+            "assumptions switched from docs/api-contract.md: %s",
+            ", ".join(f"{rule}={variant}" for rule, variant in emulator.assume.overrides.items()),
+        )
     server = EmulatorServer(args.host, args.port, emulator)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     print(f"ims-emulator listening on {server.url}", flush=True)
@@ -186,6 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-external-delivery",
         action="store_true",
         help="let fire-event POST to non-loopback URLs",
+    )
+    serve.add_argument(
+        "--assume",
+        action="append",
+        default=[],
+        metavar="RULE=VARIANT",
+        help=f"answer an open question differently (repeatable; default ${ASSUME_ENV}): "
+        + "; ".join(f"{rule}={'|'.join(switch.variants)}" for rule, switch in SWITCHES.items()),
     )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 

@@ -1,16 +1,19 @@
 """ICE 2020-11-09 SetEventCallback / GetEventCallback, one configuration per region.
 
-Rule ids (ICE-*) refer to docs/api-contract.md.
+Rule ids (ICE-*) refer to docs/api-contract.md; the switchable ones (emulator/assumptions.py)
+follow the ``Assumptions`` the emulator was started with.
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from components.core.events import EVENT_NAMES
 from emulator.api import Handler, Params
+from emulator.assumptions import DOCUMENTED, Assumptions
 from emulator.errors import invalid_parameter, missing_parameter
 from emulator.mns import is_valid_queue_name
 from emulator.state import StateStore, region_state
@@ -58,9 +61,20 @@ def _validate_events(event_list: str) -> None:
         raise invalid_parameter("EventTypeList", "It contains an unknown event name.")
 
 
-def set_event_callback(store: StateStore, region: str, params: Params) -> dict[str, Any]:
-    """Replace the region's configuration with exactly the non-empty fields given (ICE-SET-PUT)."""
-    fields = {name: params[name] for name in CALLBACK_FIELDS if params.get(name)}
+def _requested(stored: dict[str, str], params: Params, assume: Assumptions) -> dict[str, str]:
+    """The configuration a Set asks for: ICE-SET-PUT (or patch), ICE-SET-EVENTS-CLEAR."""
+    given = {name: params[name] for name in CALLBACK_FIELDS if params.get(name)}
+    fields = given if assume.variant("ICE-SET-PUT") == "put" else {**stored, **given}
+    if params.get("EventTypeList") == "":
+        if assume.variant("ICE-SET-EVENTS-CLEAR") == "clear":
+            fields.pop("EventTypeList", None)
+        elif "EventTypeList" in stored:
+            fields["EventTypeList"] = stored["EventTypeList"]
+    return fields
+
+
+def _validate(fields: dict[str, str], assume: Assumptions) -> None:
+    """Every ICE-SET-* check that needs no state; raises the first failure."""
     callback_type = fields.get("CallbackType")
     if callback_type is None:
         raise missing_parameter("CallbackType")
@@ -76,7 +90,7 @@ def set_event_callback(store: StateStore, region: str, params: Params) -> dict[s
         _validate_auth_key(fields["AuthKey"])
     elif callback_type == "HTTP" and fields.get("AuthSwitch") == "on":
         raise missing_parameter("AuthKey")
-    if "EventTypeList" in fields:
+    if "EventTypeList" in fields and assume.variant("ICE-SET-EVENTS-KNOWN") == "reject":
         _validate_events(fields["EventTypeList"])
     queue = fields.get("CallbackQueueName")
     if queue is not None and (not queue.startswith(QUEUE_PREFIX) or not is_valid_queue_name(queue)):
@@ -85,9 +99,19 @@ def set_event_callback(store: StateStore, region: str, params: Params) -> dict[s
         )
     if queue is None and callback_type == "MNS":
         raise missing_parameter("CallbackQueueName")
+
+
+def set_event_callback(
+    store: StateStore, region: str, params: Params, assume: Assumptions = DOCUMENTED
+) -> dict[str, Any]:
+    """Store the requested configuration (ICE-SET-PUT: exactly the non-empty fields given)."""
     with store.mutate() as state:
         rs = region_state(state, region)
-        if queue is not None and queue not in rs["queues"]:
+        fields = _requested(rs["callback"], params, assume)
+        _validate(fields, assume)
+        queue = fields.get("CallbackQueueName")
+        check_queue = assume.variant("ICE-SET-QUEUE-EXISTS") == "reject"
+        if check_queue and queue is not None and queue not in rs["queues"]:
             raise invalid_parameter(
                 "CallbackQueueName", "The queue does not exist in the region of this endpoint."
             )
@@ -95,11 +119,16 @@ def set_event_callback(store: StateStore, region: str, params: Params) -> dict[s
     return {"Success": True}
 
 
-def get_event_callback(store: StateStore, region: str, _params: Params) -> dict[str, Any]:
+def get_event_callback(
+    store: StateStore, region: str, _params: Params, assume: Assumptions = DOCUMENTED
+) -> dict[str, Any]:
     """The stored fields; empty or never-set fields are absent (ICE-GET-EMPTY)."""
     with store.view() as state:
         rs = state["regions"].get(region)
-        return dict(rs["callback"]) if rs else {}
+        callback = dict(rs["callback"]) if rs else {}
+    if assume.variant("ICE-GET-EMPTY") == "empty":
+        return {name: callback.get(name, "") for name in CALLBACK_FIELDS}
+    return callback
 
 
 def console_edit(
@@ -121,7 +150,9 @@ def console_edit(
         return dict(callback)
 
 
-ACTIONS: dict[str, Handler] = {
-    "SetEventCallback": set_event_callback,
-    "GetEventCallback": get_event_callback,
-}
+def actions(assume: Assumptions = DOCUMENTED) -> dict[str, Handler]:
+    """The ICE operations answering per ``assume`` (emulator/assumptions.py)."""
+    return {
+        "SetEventCallback": partial(set_event_callback, assume=assume),
+        "GetEventCallback": partial(get_event_callback, assume=assume),
+    }

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from emulator.assumptions import ASSUME_ENV
 from emulator.auth import ACCESS_KEYS_ENV, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.control import EmulatorControl
 
@@ -88,12 +89,15 @@ def start_emulator(
     log_file: Path | None = None,
     log_level: str = "INFO",
     startup_timeout: float = 15.0,
+    assume: Mapping[str, str] | None = None,
 ) -> EmulatorProcess:
     """Start the emulator (``port`` None: a free port) and wait until it serves requests.
 
     Access keys (default: the emulator-only default pair) are passed in the environment,
     never on the command line. Its log (stderr) goes to ``log_file`` (default: next to
-    ``state_file``, suffix ``.log``).
+    ``state_file``, suffix ``.log``). ``assume`` switches open-question rules
+    (emulator/assumptions.py); without it the documented rules apply, whatever
+    ``$IMS_EMULATOR_ASSUME`` says.
     """
     keys = dict(access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})
     log_path = log_file or state_file.with_suffix(".log")
@@ -117,6 +121,7 @@ def start_emulator(
     env = {
         **os.environ,
         ACCESS_KEYS_ENV: ",".join(f"{k}:{v}" for k, v in keys.items()),
+        ASSUME_ENV: ",".join(f"{rule}={variant}" for rule, variant in (assume or {}).items()),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
     with log_path.open("ab") as log:

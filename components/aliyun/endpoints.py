@@ -36,10 +36,10 @@ from alibabacloud_credentials.client import Client as CredentialClient
 from alibabacloud_tea_openapi.utils_models import Config
 
 from components.core.regions import ice_host, mns_open_host
+from components.core.settings import EMULATOR_ENV
 
 Product = Literal["ice", "mns-open"]
 
-EMULATOR_ENV = "IMS_CALLBACKS_EMULATOR"
 USER_AGENT = "ims-callbacks"
 
 _REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+)+")

@@ -61,6 +61,7 @@ __all__ = [
 
 CALLBACKS_KEY = f"{NAMESPACE}:callbacks"
 EMULATOR_KEY = f"{NAMESPACE}:emulator"
+EMULATOR_ENV = "IMS_CALLBACKS_EMULATOR"  # overrides EMULATOR_KEY (tests, benchmarks, demo)
 _TOP_KEYS = ("defaults", "grant", "regions")
 _ONLY_FOR: dict[Delivery, tuple[str, ...]] = {
     "http": ("url", "allowInsecureHttp", "auth"),

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
-from components.aliyun.endpoints import EMULATOR_ENV, Transport, TransportError
+from components.aliyun.endpoints import Transport, TransportError
 from components.core.fingerprint import redact
 from components.core.report import EXIT_ERROR, FORMATS, render, summary_line
+from components.core.settings import EMULATOR_ENV
 from components.drift.check import check
 from components.drift.stackfile import Project, StackFileError, load_project
 

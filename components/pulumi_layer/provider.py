@@ -11,24 +11,28 @@ locks. Credentials and the emulator override are read at run time in ``configure
 
 from __future__ import annotations
 
+# The SDK clients are imported inside the methods that run in the provider process: the
+# program process never needs them, and importing them costs about a second of start-up.
+# ruff: noqa: PLC0415
 import secrets
 import string
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic as dyn
 
-from components.aliyun.credentials import CONFIG_KEYS, resolve_credentials
-from components.aliyun.endpoints import Transport
-from components.aliyun.ice import IceClient
-from components.aliyun.mns import MnsClient
 from components.core.callback import CallbackSetting
 from components.core.compare import FieldDiff, compare
 from components.core.fingerprint import fingerprint
 from components.core.regions import REGION_IDS
+from components.core.settings import EMULATOR_KEY
 
-EMULATOR_KEY = "ims-callbacks:emulator"
+if TYPE_CHECKING:
+    from components.aliyun.endpoints import Transport
+    from components.aliyun.ice import IceClient
+    from components.aliyun.mns import MnsClient
+
 DELETE_BEHAVIOURS = ("restore", "reset", "retain")
 # Input properties that only change what the stack does later (no API call needed).
 BEHAVIOUR_KEYS = ("adopt", "onDelete", "checkQueue")
@@ -74,14 +78,22 @@ class _Runtime:
 
     def transport(self) -> Transport:
         """Transport to the real cloud, or to the emulator when configured."""
+        from components.aliyun.endpoints import Transport
+
         return Transport.from_settings(self.stack_config.get(EMULATOR_KEY))
 
     def ice(self, region: str) -> IceClient:
         """A fresh ICE client for one region."""
+        from components.aliyun.credentials import resolve_credentials
+        from components.aliyun.ice import IceClient
+
         return IceClient(region, resolve_credentials(self.stack_config), self.transport())
 
     def mns(self, region: str) -> MnsClient:
         """A fresh MNS management client for one region."""
+        from components.aliyun.credentials import resolve_credentials
+        from components.aliyun.mns import MnsClient
+
         return MnsClient(region, resolve_credentials(self.stack_config), self.transport())
 
 
@@ -96,6 +108,8 @@ class EventCallbackProvider(dyn.ResourceProvider):
 
     def configure(self, req: dyn.ConfigureRequest) -> None:
         """Capture the stack configuration (credentials are resolved per call from it)."""
+        from components.aliyun.credentials import CONFIG_KEYS
+
         keys = (EMULATOR_KEY, *CONFIG_KEYS)
         self._runtime = _Runtime({k: v for k in keys if (v := req.config.get(k)) is not None})
 

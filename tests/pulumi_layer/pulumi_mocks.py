@@ -34,9 +34,7 @@ RAM_TYPES = frozenset({ROLE, POLICY, ATTACHMENT})
 
 def is_secret(value: object) -> bool:
     """True for a value the SDK sent as a secret (``{sig: secret-sig, value: ...}``)."""
-    return (
-        isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig  # noqa: SLF001
-    )
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
 
 
 def unwrap(value: object) -> object:

@@ -97,7 +97,9 @@ def mask(value: str, out: IO[str] | None = None) -> None:
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """Replace every known secret (longest first) with ``[redacted]``."""
-    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
+    for secret in sorted(
+        {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
+    ):
         text = text.replace(secret, REDACTED)
     return text
 
