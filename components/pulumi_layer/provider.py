@@ -23,7 +23,7 @@ import pulumi
 import pulumi.dynamic as dyn
 
 from components.core.callback import CallbackSetting
-from components.core.compare import FieldDiff, compare
+from components.core.compare import FieldDiff, compare, compared_fields
 from components.core.fingerprint import fingerprint
 from components.core.regions import REGION_IDS
 from components.core.settings import EMULATOR_KEY
@@ -53,12 +53,9 @@ def generate_auth_key(length: int = AUTH_KEY_LENGTH) -> str:
             return key
 
 
-def _setting(props: dict[str, Any], auth_key: str | None = None) -> CallbackSetting:
+def _setting(props: dict[str, Any]) -> CallbackSetting:
     """Build the callback setting described by input or output properties."""
-    state = {k: props.get(k) for k in SETTING_KEYS}
-    if auth_key is not None:
-        state["authKey"] = auth_key
-    return CallbackSetting.from_state(state)
+    return CallbackSetting.from_state({k: props.get(k) for k in SETTING_KEYS})
 
 
 def _normalise(key: str, value: Any) -> Any:
@@ -106,6 +103,10 @@ class EventCallbackProvider(dyn.ResourceProvider):
         """Hold nothing: everything the provider needs is read in ``configure``."""
         self._runtime: _Runtime | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the run-time context (it holds credentials from the stack config)."""
+        return {"_runtime": None}
+
     def configure(self, req: dyn.ConfigureRequest) -> None:
         """Capture the stack configuration (credentials are resolved per call from it)."""
         from components.aliyun.credentials import CONFIG_KEYS
@@ -133,6 +134,7 @@ class EventCallbackProvider(dyn.ResourceProvider):
         failures = _static_failures(news)
         if failures:
             return dyn.CheckResult(news, failures)
+        news = {**news, **_auth_key_inputs(olds, news)}
         region = str(news["region"])
         if news.get("checkQueue") and news.get("callbackType") == "MNS":
             queue = str(news.get("queueName") or "")
@@ -147,7 +149,7 @@ class EventCallbackProvider(dyn.ResourceProvider):
         live = self.runtime.ice(region).get_callback()
         drift: tuple[FieldDiff, ...] = ()
         if olds or not live.is_empty:  # a first apply to an empty region is no drift
-            drift = compare(_setting(news, self._effective_key(olds, news)), live)
+            drift = compare(_setting(news), live)
         if not olds and drift and not news.get("adopt"):
             failures.append(dyn.CheckFailure("adopt", _refusal(region, live, drift)))
         return dyn.CheckResult({**news, "drift": [str(d) for d in drift]}, failures)
@@ -157,13 +159,8 @@ class EventCallbackProvider(dyn.ResourceProvider):
         """Changed inputs, or live drift found by ``check``, mean an update."""
         if olds.get("region") != news.get("region"):
             return dyn.DiffResult(changes=True, replaces=["region"], delete_before_replace=True)
-        changed = [
-            k
-            for k in (*SETTING_KEYS, *BEHAVIOUR_KEYS)
-            if k != "authKey" and _normalise(k, olds.get(k)) != _normalise(k, news.get(k))
-        ]
-        if news.get("authKey") and news.get("authKey") != olds.get("authKey"):
-            changed.append("authKey")
+        keys = (*compared_fields(_setting(news)), *BEHAVIOUR_KEYS)
+        changed = [k for k in keys if _normalise(k, olds.get(k)) != _normalise(k, news.get(k))]
         return dyn.DiffResult(
             changes=bool(changed or news.get("drift")),
             replaces=[],
@@ -177,37 +174,34 @@ class EventCallbackProvider(dyn.ResourceProvider):
         region = str(props["region"])
         client = self.runtime.ice(region)
         live = client.get_callback()
-        generated = not props.get("authKey") and bool(props.get("authEnabled"))
-        key = generate_auth_key() if generated else str(props.get("authKey") or "")
-        desired = _setting(props, key)
+        props = {**props, **_auth_key_inputs({}, props)}
+        desired = _setting(props)
         drift = compare(desired, live)
         if not live.is_empty and drift and not props.get("adopt"):
             raise RuntimeError(_refusal(region, live, drift))
         if drift or live.is_empty:
             client.set_callback(desired)
         previous = None if live.is_empty else live.to_state()
-        return dyn.CreateResult(region, self._outputs(props, desired, previous, generated))
+        return dyn.CreateResult(region, self._outputs(props, desired, previous))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
         """Apply the desired setting if the live one differs; keep the recorded previous one."""
         region = str(news["region"])
-        key = self._effective_key(olds, news)
-        generated = bool(news.get("authEnabled")) and not news.get("authKey")
-        if generated and not key:
-            key = generate_auth_key()
-        desired = _setting(news, key)
+        news = {**news, **_auth_key_inputs(olds, news)}
+        desired = _setting(news)
         client = self.runtime.ice(region)
         if compare(desired, client.get_callback()):
             client.set_callback(desired)
-        return dyn.UpdateResult(self._outputs(news, desired, olds.get("previous"), generated))
+        return dyn.UpdateResult(self._outputs(news, desired, olds.get("previous")))
 
     # -- read / delete -------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
         """Report the live setting as outputs; stored inputs stay as they are (no phantom diff)."""
-        live = self.runtime.ice(id_).get_callback()
-        outs = dict(props)
-        outs.update(live.to_state())
-        outs["events"] = sorted(live.events)
+        live = self.runtime.ice(id_).get_callback().to_state()
+        live["events"] = sorted(live["events"])
+        # Only the fields that matter for the stored type: stale ones (a URL kept by IMS
+        # after a switch to MNS) would otherwise show as a change on every refresh.
+        outs = dict(props) | {k: live[k] for k in compared_fields(_setting(props))}
         return dyn.ReadResult(id_, outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -224,26 +218,33 @@ class EventCallbackProvider(dyn.ResourceProvider):
 
     # -- helpers -------------------------------------------------------------------------
     @staticmethod
-    def _effective_key(olds: dict[str, Any], news: dict[str, Any]) -> str:
-        """The key to apply: the configured one, else the one generated earlier (if any)."""
-        if not news.get("authEnabled"):
-            return ""
-        return str(news.get("authKey") or (olds.get("authKey") if olds.get("authEnabled") else ""))
-
-    @staticmethod
     def _outputs(
         props: dict[str, Any],
         applied: CallbackSetting,
         previous: dict[str, Any] | None,
-        generated: bool,
     ) -> dict[str, Any]:
-        outs = {k: v for k, v in props.items() if k in (*BEHAVIOUR_KEYS, "region")}
+        keep = (*BEHAVIOUR_KEYS, "region", "authKeyGenerated")
+        outs = {k: v for k, v in props.items() if k in keep}
         outs.update(applied.to_state())
         outs["events"] = sorted(applied.events)
-        outs["authKeyGenerated"] = generated
         outs["previous"] = previous
         outs["drift"] = []
         return outs
+
+
+def _auth_key_inputs(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """The key to apply: the configured one, else the one generated earlier, else a new one.
+
+    A generated key lives in the checked inputs (secret, like the configured one), so later
+    checks compare it with the live key and a change made in the console shows as drift.
+    """
+    if not news.get("authEnabled"):
+        return {"authKeyGenerated": False}
+    if news.get("authKey"):  # configured, or generated by an earlier check
+        return {"authKeyGenerated": bool(news.get("authKeyGenerated"))}
+    if olds.get("authKeyGenerated") and olds.get("authKey"):
+        return {"authKey": olds["authKey"], "authKeyGenerated": True}
+    return {"authKey": generate_auth_key(), "authKeyGenerated": True}
 
 
 def _static_failures(news: dict[str, Any]) -> list[dyn.CheckFailure]:

@@ -1,0 +1,6 @@
+"""Contract runner: the same contract tests against the emulator or a real account.
+
+``target`` sends calls through the official SDKs and journals them, ``session`` records and
+restores a real region's setting, ``plan`` is the dry run, ``report`` the probe summary.
+See docs/contract.md.
+"""
