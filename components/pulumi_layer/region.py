@@ -75,7 +75,7 @@ class RegionCallbacks(pulumi.ComponentResource):
             if role_name is not None:
                 policy = Policy(
                     f"{name}-mns-send",
-                    policy_name=_policy_name(name),
+                    policy_name=_policy_name(f"{pulumi.get_stack()}-{name}"),
                     policy_document=send_policy_document(settings.region, queue.name),
                     description=f"Lets IMS write callbacks to {queue.name} in {settings.region}",
                     force=True,
@@ -138,6 +138,6 @@ def _queue(name: str, queue: QueueSettings, opts: pulumi.ResourceOptions) -> Ser
 
 
 def _policy_name(name: str) -> str:
-    """RAM policy names: 1-128 characters of letters, digits and hyphens."""
+    """RAM policy names are account-wide, so they carry the stack: 1-128 of [A-Za-z0-9-]."""
     cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in f"{name}-mns-send")
     return cleaned[:128]

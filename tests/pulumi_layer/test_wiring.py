@@ -211,7 +211,7 @@ def test_names_derive_from_the_component_name(deploy):
     stack = deploy(settings_for("create-role"), name="media")
     assert set(stack.resources) == set(expected_tree("create-role", name="media"))
     policy = stack.one("media-cn-shanghai-mns-send")
-    assert policy.plain("policyName") == "media-cn-shanghai-mns-send"
+    assert policy.plain("policyName") == f"{pulumi.get_stack()}-media-cn-shanghai-mns-send"
 
 
 def test_mns_resources_use_the_regional_alicloud_provider(deploy):
@@ -286,7 +286,7 @@ def test_policy_is_least_privilege_per_region(deploy, mode):
                 }
             ],
         }
-        assert policy.plain("policyName") == f"{region_name(region)}-mns-send"
+        assert policy.plain("policyName") == f"{pulumi.get_stack()}-{region_name(region)}-mns-send"
 
 
 def test_attach_mode_attaches_each_policy_to_the_configured_role(deploy):
