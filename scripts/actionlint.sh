@@ -13,7 +13,7 @@
 # Idempotent: later runs reuse the cached binary. The path of the binary is printed (stderr in
 # lint mode, stdout with --print-path). Progress goes to stderr.
 #
-# shellcheck: actionlint checks every `run:` script with shellcheck when a `shellcheck` is on
+# ShellCheck: actionlint checks every `run:` script with shellcheck when a `shellcheck` is on
 # PATH (Debian/Ubuntu: `apt-get install shellcheck`). This script detects and reports whether it
 # is there; without it actionlint still runs all its other checks. Set ACTIONLINT_SHELLCHECK=0
 # to switch the shellcheck integration off even when it is installed.
@@ -76,7 +76,7 @@ fi
 
 log "actionlint: $ACTIONLINT ($(version_of "$ACTIONLINT"))"
 
-args=(-color=never)
+args=(-no-color)
 if [ "${ACTIONLINT_SHELLCHECK:-1}" = "0" ]; then
   log "shellcheck: switched off (ACTIONLINT_SHELLCHECK=0)"
   args+=(-shellcheck=)

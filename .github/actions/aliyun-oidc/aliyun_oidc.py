@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import re
@@ -286,10 +287,8 @@ def known_secrets(env: Mapping[str, str], creds: StsCredentials | None) -> list[
         values += [creds.access_key_id, creds.access_key_secret, creds.security_token]
     token_file = env.get("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
     if token_file:
-        try:
+        with contextlib.suppress(OSError):
             values.append(Path(token_file).read_text(encoding="utf-8").strip())
-        except OSError:
-            pass
     return [v for v in values if v]
 
 

@@ -38,6 +38,8 @@ BUDGET = 65_000
 """Target size, in UTF-16 code units (what GitHub counts), with room for the cut notes."""
 PREVIEW_CAP = 20_000
 MIN_PREVIEW = 1_500
+SUMMARY_MAX = 2_000
+"""Longer per-stack summaries become counts, so the summary line always fits."""
 DRIFT_ICON = {"in_sync": "✅", "drifted": "⚠️", "error": "❌"}
 _DETAILS = re.compile(r"<details>.*?</details>\n*", re.DOTALL)
 _BACKTICKS = re.compile(r"`+")
@@ -124,20 +126,19 @@ def load(reports: Path, stacks: Sequence[str]) -> list[StackReport]:
     result = []
     for name in names:
         report = StackReport(name)
-        folder = found.get(name)
-        if folder is not None:
+        if (stack_dir := found.get(name)) is not None:
             report.found = True
-            report.drift_md = _read(folder / "drift.md") or ""
-            raw = _read(folder / "drift.json")
+            report.drift_md = _read(stack_dir / "drift.md") or ""
+            raw = _read(stack_dir / "drift.json")
             try:
                 data = json.loads(raw) if raw else {}
             except ValueError:
                 data = {}
             report.drift_json = data if isinstance(data, dict) else {}
-            report.drift_exit = _code(folder / "drift.exit")
-            report.preview = _read(folder / "preview.txt")
-            report.preview_exit = _code(folder / "preview.exit")
-            skipped = _read(folder / "preview.skipped")
+            report.drift_exit = _code(stack_dir / "drift.exit")
+            report.preview = _read(stack_dir / "preview.txt")
+            report.preview_exit = _code(stack_dir / "preview.exit")
+            skipped = _read(stack_dir / "preview.skipped")
             report.preview_skipped = skipped.strip() if skipped is not None else None
         result.append(report)
     return result
@@ -214,7 +215,8 @@ def preview_block(report: StackReport, limit: int) -> str:
 def drift_body(report: StackReport, details: bool) -> str:
     """The stack's drift Markdown without its marker (and optionally without <details>)."""
     if not report.drift_md:
-        return f"### `{report.name}`: ❌ {cell(report.drift_summary)}\n"
+        icon = DRIFT_ICON[report.drift_status]
+        return f"### `{report.name}`: {icon} {cell(report.drift_summary)}\n"
     lines = [line for line in report.drift_md.splitlines() if line.strip() != MARKER]
     text = "\n".join(lines).strip("\n") + "\n"
     if not details:
@@ -231,7 +233,18 @@ def header(reports: Sequence[StackReport], mode: str, meta: str) -> str:
             part += f" · preview: {preview_cell(r)}"
         parts.append(part)
     title = "ims-callbacks drift and preview" if mode == "pr" else "ims-callbacks drift"
-    lines = [MARKER, f"**{title}:** " + cell(" — ".join(parts) or "no stacks"), ""]
+    summary = " — ".join(parts) or "no stacks"
+    if gh_len(summary) > SUMMARY_MAX:  # many stacks: counts instead of one part per stack
+        counts: dict[str, int] = {}
+        for r in reports:
+            counts[r.drift_status] = counts.get(r.drift_status, 0) + 1
+        summary = f"{len(reports)} stacks: " + ", ".join(
+            f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items())
+        )
+        if mode == "pr":
+            failed = sum(r.preview_state() in ("failed", "missing") for r in reports)
+            summary += f"; {failed} previews failed or missing"
+    lines = [MARKER, f"**{title}:** " + cell(summary), ""]
     if meta:
         lines += [f"<sub>{meta}</sub>", ""]
     if mode == "pr":
@@ -281,42 +294,65 @@ def render(reports: Sequence[StackReport], mode: str, meta: str = "") -> str:
                         out.append("\n" + preview_block(r, preview_limit))
         return "".join(out)
 
-    cuts: list[str] = []
-    body = build(True, True, PREVIEW_CAP)
-    if gh_len(body) > BUDGET and with_preview:
-        fixed = gh_len(build(True, True, 0))
-        share = (BUDGET - fixed) // len(with_preview)
-        if share >= MIN_PREVIEW:
-            body = build(True, True, share)
-        else:
-            body = build(True, True, None)
-            cuts.append("the preview output")
-    if gh_len(body) > BUDGET:
-        body = build(False, True, None if with_preview else 0)
-        if with_preview and "the preview output" not in cuts:
-            cuts.append("the preview output")
+    def share(details: bool) -> int | None:
+        """The preview size per stack that fits next to everything else, if useful."""
+        if not with_preview:
+            return None
+        fixed = gh_len(build(details, True, 0))
+        size = (BUDGET - fixed) // len(with_preview)
+        return size if size >= MIN_PREVIEW else None
+
+    # (details, sections, preview limit: a size, or None = left out); first that fits wins.
+    attempts: list[tuple[bool, bool, int | None]] = [(True, True, PREVIEW_CAP)]
+    for details in (True, False):
+        size = share(details)
+        if size is not None:
+            attempts.append((details, True, min(size, PREVIEW_CAP)))
+        if not details:
+            attempts.append((False, True, PREVIEW_CAP))
+    attempts += [(False, True, None), (False, False, None)]
+    chosen = attempts[-1]
+    body = ""
+    for attempt in attempts:
+        body = build(*attempt)
+        chosen = attempt
+        if gh_len(body) <= BUDGET:
+            break
+    details, sections, limit = chosen
+    cuts = []
+    if with_preview and (limit is None or not sections):
+        cuts.append("the preview output")
+    if not details:
         cuts.append("the per-region field tables")
-    if gh_len(body) > BUDGET:
-        body = build(False, False, None)
+    if not sections:
         cuts.append("the per-stack sections")
-    note = ""
-    if cuts:
-        note = (
-            f"\n> [!NOTE]\n> Shortened to stay under GitHub's {GITHUB_LIMIT:,}-character limit: "
-            f"{', '.join(cuts)} left out. The workflow run's `report-<stack>` artifacts have "
-            "everything (drift.md, drift.json, preview.txt).\n"
-        )
-    room = BUDGET - gh_len(note)
-    if gh_len(body) > room:  # only with very many stacks: cut the table's end, keep the summary
-        keep = []
-        size = 0
-        for line in body.splitlines(keepends=True):
-            size += gh_len(line)
-            if size > room - 200:
-                break
-            keep.append(line)
-        body = "".join(keep) + "\n_(the rest of the table is cut)_\n"
-    return body + note
+    note = cut_note(cuts)
+    return hard_cut(body, BUDGET - gh_len(note)) + note
+
+
+def cut_note(cuts: Sequence[str]) -> str:
+    """The note that says what was left out (empty if nothing)."""
+    if not cuts:
+        return ""
+    return (
+        f"\n> [!NOTE]\n> Shortened to stay under GitHub's {GITHUB_LIMIT:,}-character limit: "
+        f"{', '.join(cuts)} left out. The workflow run's `report-<stack>` artifacts have "
+        "everything (drift.md, drift.json, preview.txt).\n"
+    )
+
+
+def hard_cut(body: str, room: int) -> str:
+    """Last resort (very many stacks): cut whole lines from the end, keep marker and summary."""
+    if gh_len(body) <= room:
+        return body
+    keep = []
+    size = 0
+    for line in body.splitlines(keepends=True):
+        size += gh_len(line)
+        if size > room - 200:
+            break
+        keep.append(line)
+    return "".join(keep) + "\n_(the rest of the table is cut)_\n"
 
 
 def status(reports: Sequence[StackReport], mode: str) -> dict[str, object]:
