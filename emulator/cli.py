@@ -53,6 +53,7 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the emulator until SIGINT/SIGTERM; print one ready line with the URL."""
+    assume = Assumptions.parse(args.assume or [os.environ.get(ASSUME_ENV, "")])
     logging.basicConfig(
         level=args.log_level,
         stream=sys.stderr,
@@ -62,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         store=StateStore(Path(args.state)),
         authenticator=Authenticator(_access_keys(args.access_key)),
         allow_external_delivery=args.allow_external_delivery,
-        assume=Assumptions.parse(args.assume or [os.environ.get(ASSUME_ENV, "")]),
+        assume=assume,
     )
     if emulator.assume.overrides:
         logging.getLogger(__name__).warning(

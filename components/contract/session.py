@@ -51,11 +51,6 @@ class NotReadyError(Exception):
     """The live session cannot start; the message says why (nothing was changed)."""
 
 
-def record_path(state_dir: Path, region: str) -> Path:
-    """Where the restore record of ``region`` is kept."""
-    return state_dir / f"contract-restore-{region}.json"
-
-
 @dataclass(frozen=True)
 class LiveConfig:
     """The user's explicit choices for a live run."""
@@ -68,7 +63,7 @@ class LiveConfig:
     @property
     def record_path(self) -> Path:
         """This region's restore record."""
-        return record_path(self.state_dir, self.region)
+        return self.state_dir / f"contract-restore-{self.region}.json"
 
     @classmethod
     def resolve(
@@ -79,14 +74,17 @@ class LiveConfig:
         state_dir: str | None,
         allow_park: bool,
         environ: Mapping[str, str] | None = None,
+        need_credentials: bool = True,
     ) -> LiveConfig:
         """Options win over ``IMS_CONTRACT_*`` variables; raises :class:`NotReadyError` with one
-        reason when credentials or the region are missing or a choice is invalid."""
+        reason when credentials (unless not ``need_credentials``) or the region are missing or
+        a choice is invalid. Nothing is called."""
         env = os.environ if environ is None else environ
         region = region or env.get(REGION_ENV) or None
         missing = [] if region else ["region"]
         try:
-            describe_source(environ=env)
+            if need_credentials:
+                describe_source(environ=env)
         except CredentialError as exc:
             missing.insert(0, "credentials" if "no Alibaba Cloud" in str(exc) else str(exc))
         if missing:
@@ -125,8 +123,8 @@ class LiveSession:
     ) -> None:
         self.config = config
         self.credential = credential or resolve_credentials()
+        self.credential_source = "given by the caller" if credential else describe_source()
         self.transport = transport or Transport.from_settings()
-        self.credential_source = describe_source()
         self.outcome: RestoreOutcome | None = None
         self._opened: tuple[RestoreRecord, Target] | None = None
         self._guard = RestoreGuard(self._restore)
@@ -161,6 +159,7 @@ class LiveSession:
             queue_prefix=run_prefix,
             retry=RetryPolicy(),
             redact_errors=True,
+            own_queues_only=True,
             on_new_queue=remember_queue,
         )
         target.step = "record"
