@@ -14,8 +14,12 @@ from __future__ import annotations
 # The SDK clients are imported inside the methods that run in the provider process: the
 # program process never needs them, and importing them costs about a second of start-up.
 # ruff: noqa: PLC0415
+import json
 import secrets
 import string
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +30,7 @@ from components.core.callback import CallbackSetting
 from components.core.compare import FieldDiff, compare, compared_fields
 from components.core.fingerprint import fingerprint
 from components.core.regions import REGION_IDS
-from components.core.settings import EMULATOR_KEY
+from components.core.settings import CALLBACKS_KEY, EMULATOR_KEY
 
 if TYPE_CHECKING:
     from components.aliyun.endpoints import Transport
@@ -94,6 +98,54 @@ class _Runtime:
         return MnsClient(region, resolve_credentials(self.stack_config), self.transport())
 
 
+class _LiveReads:
+    """``GetEventCallback`` for every configured region at once; each result used once.
+
+    The engine calls ``check`` for one resource at a time, so reading each region inside its
+    own ``check`` would cost one round trip per region. The first check (or refresh read) of a
+    round starts one read per configured region in parallel; a region whose result was
+    already taken, or a round older than ``MAX_AGE`` seconds, starts the next round. A region
+    that is not in the configuration is read on its own.
+    """
+
+    MAX_AGE = 30.0
+
+    def __init__(self) -> None:
+        self.regions: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+        self._round: dict[str, Future[CallbackSetting]] = {}
+        self._started = 0.0
+
+    def configure(self, raw_callbacks: object) -> None:
+        """Take the configured regions from the raw ``ims-callbacks:callbacks`` value."""
+        try:
+            parsed = json.loads(raw_callbacks) if isinstance(raw_callbacks, str) else {}
+            names = {str(r).lower() for r in (parsed.get("regions") or {})}
+        except (ValueError, AttributeError):
+            names = set()
+        self.regions = frozenset(names & REGION_IDS)
+
+    def get(self, runtime: _Runtime, region: str) -> CallbackSetting:
+        """The live setting of ``region``, from the current round of parallel reads."""
+        if region not in self.regions:
+            return runtime.ice(region).get_callback()
+        with self._lock:
+            if region not in self._round or time.monotonic() - self._started > self.MAX_AGE:
+                pool = ThreadPoolExecutor(max_workers=len(self.regions))
+                self._round = {r: pool.submit(_read_live, runtime, r) for r in self.regions}
+                self._started = time.monotonic()
+                pool.shutdown(wait=False)
+            future = self._round.pop(region)
+        return future.result()
+
+
+def _read_live(runtime: _Runtime, region: str) -> CallbackSetting:
+    return runtime.ice(region).get_callback()
+
+
+_LIVE = _LiveReads()  # per provider process; never pickled (module state)
+
+
 class EventCallbackProvider(dyn.ResourceProvider):
     """CRUD for ``SetEventCallback``/``GetEventCallback`` in one region."""
 
@@ -113,6 +165,7 @@ class EventCallbackProvider(dyn.ResourceProvider):
 
         keys = (EMULATOR_KEY, *CONFIG_KEYS)
         self._runtime = _Runtime({k: v for k in keys if (v := req.config.get(k)) is not None})
+        _LIVE.configure(req.config.get(CALLBACKS_KEY))
 
     @property
     def runtime(self) -> _Runtime:
@@ -146,7 +199,7 @@ class EventCallbackProvider(dyn.ResourceProvider):
                         "remove `existing: true` so the stack creates it",
                     )
                 )
-        live = self.runtime.ice(region).get_callback()
+        live = _LIVE.get(self.runtime, region)
         drift: tuple[FieldDiff, ...] = ()
         if olds or not live.is_empty:  # a first apply to an empty region is no drift
             drift = compare(_setting(news), live)
@@ -197,7 +250,7 @@ class EventCallbackProvider(dyn.ResourceProvider):
     # -- read / delete -------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
         """Report the live setting as outputs; stored inputs stay as they are (no phantom diff)."""
-        live = self.runtime.ice(id_).get_callback().to_state()
+        live = _LIVE.get(self.runtime, id_).to_state()
         live["events"] = sorted(live["events"])
         # Only the fields that matter for the stored type: stale ones (a URL kept by IMS
         # after a switch to MNS) would otherwise show as a change on every refresh.
