@@ -3,51 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, NoReturn
+from typing import Any
 
-from alibabacloud_credentials.client import Client as CredentialClient
 from alibabacloud_ice20201109.client import Client as IceSdk
 from alibabacloud_ice20201109.models import SetEventCallbackRequest
+from alibabacloud_tea_openapi.utils_models import Config
 
 from components.aliyun.calls import invoke, require_success
-from components.aliyun.endpoints import Timeouts, Transport, regional_host, sdk_config
-from components.aliyun.retry import RetryPolicy
+from components.aliyun.regional import RegionalClient
 from components.core.callback import CallbackSetting
 
 
-class IceClient:
-    """ICE calls for one region. Cheap to construct; the SDK client is built on first use.
+class IceClient(RegionalClient[IceSdk]):
+    """ICE calls for one region (see :class:`RegionalClient`)."""
 
-    Construct it inside each provider method: it holds a credentials client and (later) an SDK
-    client, neither of which may be pickled into Pulumi state, so pickling it raises.
-    """
+    product = "ice"
 
-    def __init__(
-        self,
-        region: str,
-        credential: CredentialClient,
-        transport: Transport | None = None,
-        retry: RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-    ) -> None:
-        regional_host("ice", region)  # reject a malformed region now, not at the first call
-        self.region = region
-        self._credential = credential
-        self._transport = transport or Transport()
-        self._retry = retry or RetryPolicy()
-        self._timeouts = timeouts
-        self._sdk: IceSdk | None = None
-
-    def __getstate__(self) -> NoReturn:
-        raise TypeError("IceClient must not be pickled; create it inside provider methods")
-
-    def _client(self) -> IceSdk:
-        if self._sdk is None:
-            config = sdk_config(
-                "ice", self.region, self._credential, self._transport, self._timeouts
-            )
-            self._sdk = IceSdk(config)
-        return self._sdk
+    def _new_sdk(self, config: Config) -> IceSdk:
+        return IceSdk(config)
 
     def get_callback(self) -> CallbackSetting:
         """The live setting (GetEventCallback). Note: it includes the AuthKey in plain text."""

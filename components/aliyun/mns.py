@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
-from alibabacloud_credentials.client import Client as CredentialClient
 from alibabacloud_mns_open20220119.client import Client as MnsSdk
 from alibabacloud_mns_open20220119.models import (
     CreateQueueRequest,
@@ -16,11 +15,11 @@ from alibabacloud_mns_open20220119.models import (
     ListQueueRequest,
     SetQueueAttributesRequest,
 )
+from alibabacloud_tea_openapi.utils_models import Config
 
 from components.aliyun.calls import invoke, require_success
-from components.aliyun.endpoints import Timeouts, Transport, regional_host, sdk_config
 from components.aliyun.errors import CloudError
-from components.aliyun.retry import RetryPolicy
+from components.aliyun.regional import RegionalClient
 from components.core.settings import QueueSettings
 
 QUEUE_NOT_EXIST = "QueueNotExist"
@@ -80,38 +79,13 @@ class QueueAttributes:
         )
 
 
-class MnsClient:
-    """Queue management for one region. Cheap to construct; the SDK client is built lazily.
+class MnsClient(RegionalClient[MnsSdk]):
+    """Queue management for one region (see :class:`RegionalClient`)."""
 
-    Like :class:`~components.aliyun.ice.IceClient` it must not be pickled into Pulumi state.
-    """
+    product = "mns-open"
 
-    def __init__(
-        self,
-        region: str,
-        credential: CredentialClient,
-        transport: Transport | None = None,
-        retry: RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-    ) -> None:
-        regional_host("mns-open", region)
-        self.region = region
-        self._credential = credential
-        self._transport = transport or Transport()
-        self._retry = retry or RetryPolicy()
-        self._timeouts = timeouts
-        self._sdk: MnsSdk | None = None
-
-    def __getstate__(self) -> NoReturn:
-        raise TypeError("MnsClient must not be pickled; create it inside provider methods")
-
-    def _client(self) -> MnsSdk:
-        if self._sdk is None:
-            config = sdk_config(
-                "mns-open", self.region, self._credential, self._transport, self._timeouts
-            )
-            self._sdk = MnsSdk(config)
-        return self._sdk
+    def _new_sdk(self, config: Config) -> MnsSdk:
+        return MnsSdk(config)
 
     def _call(
         self, action: str, send: Callable[[], Any], expected: frozenset[str] = frozenset()
