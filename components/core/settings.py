@@ -76,18 +76,14 @@ _M = TypeVar("_M", bound=BaseModel)
 class _Report:
     """Problems and warnings collected while loading, de-duplicated in order."""
 
-    problems: list[ConfigProblem] = field(default_factory=list)
-    warnings: list[ConfigProblem] = field(default_factory=list)
+    problems: dict[ConfigProblem, None] = field(default_factory=dict)  # an ordered set
+    warnings: dict[ConfigProblem, None] = field(default_factory=dict)
 
     def problem(self, loc: Loc, message: str) -> None:
-        item = ConfigProblem(format_path(loc), message)
-        if item not in self.problems:
-            self.problems.append(item)
+        self.problems[ConfigProblem(format_path(loc), message)] = None
 
     def warn(self, loc: Loc, message: str) -> None:
-        item = ConfigProblem(format_path(loc), message)
-        if item not in self.warnings:
-            self.warnings.append(item)
+        self.warnings[ConfigProblem(format_path(loc), message)] = None
 
 
 def _origin(loc: Loc, region_loc: Loc, from_defaults: frozenset[Loc]) -> Loc:

@@ -199,10 +199,19 @@ class EventCallbackProvider(dyn.ResourceProvider):
                         "remove `existing: true` so the stack creates it",
                     )
                 )
-        live = _LIVE.get(self.runtime, region)
+        from components.aliyun.errors import CloudError
+
+        try:
+            live = _LIVE.get(self.runtime, region)
+        except CloudError as err:  # this region's apply will fail; the others go on
+            return dyn.CheckResult({**news, "drift": [f"live setting unreadable: {err}"]}, [])
         drift: tuple[FieldDiff, ...] = ()
         if olds or not live.is_empty:  # a first apply to an empty region is no drift
             drift = compare(_setting(news), live)
+        if not olds and news["authKeyGenerated"] and [d.field for d in drift] == ["authKey"]:
+            # Our own earlier, interrupted apply: everything matches but the fresh key.
+            news["authKey"] = live.auth_key
+            drift = ()
         if not olds and drift and not news.get("adopt"):
             failures.append(dyn.CheckFailure("adopt", _refusal(region, live, drift)))
         return dyn.CheckResult({**news, "drift": [str(d) for d in drift]}, failures)

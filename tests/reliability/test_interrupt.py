@@ -117,17 +117,6 @@ def test_sigint_mid_run_then_rerun_converges(scenario: Scenario):
     run_interrupted(scenario, signal.SIGINT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a SIGKILL while SetEventCallback with a *generated* auth key is in flight leaves "
-        "the key applied but not in state; the rerun generates a new key, sees the live "
-        "setting differ in authKey and refuses ('already has an IMS callback setting that "
-        "this stack does not own (it differs in: authKey)'), in check() or create(). "
-        "Fix: in create(), when the key is to be generated and live is HTTP with the same "
-        "url/events and auth on, reuse the live key (no Set)."
-    ),
-)
 def test_sigkill_during_generated_key_set_then_rerun_converges(scenario: Scenario):
     scenario.configure(("ap-southeast-1",))
     scenario.emulator.control.add_fault("latency", latency_ms=LATENCY_MS)
