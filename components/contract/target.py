@@ -37,7 +37,7 @@ TEST_URL = "https://ims-contract.invalid/callback"
 """The callback URL of the tests: ``.invalid`` never resolves, so nothing is ever delivered."""
 API_VERSIONS: Mapping[Product, str] = {"ice": "2020-11-09", "mns-open": "2022-01-19"}
 WRONG_VERSION = "2000-01-01"
-UNKNOWN_ACCESS_KEY_ID = "LTAI5tContractNoSuchKey0"
+UNKNOWN_ACCESS_KEY_ID = "ImsContractNoSuchKeyId0"  # well-formed, never issued
 WRONG_SECRET = "contract-wrong-secret"  # noqa: S105 - deliberately not a secret
 CALLBACK_FIELDS = (
     "CallbackType",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,9 @@ from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.ice import IceClient
 from components.core.callback import CallbackSetting
-from devtools.engine import FAKES_BIN, EngineProfile, pulumi_bin_dir
+from devtools.engine import FAKES_BIN, EngineProfile
 from devtools.stack import CliStack, make_project
-from emulator.testing import EmulatorProcess, start_emulator
+from emulator.testing import EmulatorProcess
 
 EMULATOR_KEY_ID = "IMSEMULATORKEYID"
 EMULATOR_SECRET = "ims-emulator-local-secret"
@@ -25,19 +24,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.engine)
-
-
-@pytest.fixture(scope="session")
-def pulumi_bin() -> Path:
-    """The CLI built by scripts/install-pulumi.sh; its absence is an error, never a skip."""
-    return pulumi_bin_dir()
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    """A fresh emulator with its own state file."""
-    with start_emulator(tmp_path / "emulator.json") as emu:
-        yield emu
 
 
 @pytest.fixture

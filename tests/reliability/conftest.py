@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from devtools.engine import pulumi_bin_dir
-from emulator.testing import EmulatorProcess, start_emulator
+from emulator.testing import EmulatorProcess
 from tests.reliability.harness import Scenario, engine_profile
 
 HERE = Path(__file__).parent
@@ -20,25 +18,14 @@ def soak_requested(config: pytest.Config) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test here runs the real engine; soak variants are skipped unless ``-m soak``."""
-    skip_soak = pytest.mark.skip(reason="soak variant: run with `pytest -m soak`")
+    """Every test here runs the real engine; soak variants are deselected unless ``-m soak``."""
+    soak = [i for i in items if "soak" in i.keywords and not soak_requested(config)]
+    if soak:
+        config.hook.pytest_deselected(items=soak)
+        items[:] = [i for i in items if i not in soak]
     for item in items:
         if HERE in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.engine)
-        if "soak" in item.keywords and not soak_requested(config):
-            item.add_marker(skip_soak)
-
-
-@pytest.fixture(scope="session")
-def pulumi_bin() -> Path:
-    """The CLI built by scripts/install-pulumi.sh; its absence is an error, never a skip."""
-    return pulumi_bin_dir()
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    with start_emulator(tmp_path / "emulator.json") as emu:
-        yield emu
 
 
 @pytest.fixture
