@@ -133,6 +133,7 @@ def stack_config(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
     region_key = st.sampled_from([*sorted(REGION_IDS), "CN-Shanghai", "cn-qingdao"])
     regions: Any = draw(st.dictionaries(region_key, region(secrets), max_size=3))
     if draw(st.integers(0, 5)) == 0:
+        secrets.clear()  # the drawn regions (and their keys) are discarded
         regions = draw(tree)
     callbacks: dict[Any, Any] = {"regions": regions}
     if draw(st.booleans()):
