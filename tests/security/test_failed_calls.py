@@ -104,16 +104,6 @@ def test_timed_out_set_does_not_echo_the_key(
     audit_error(info.value, caplog.text, emulator.log_file).assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "FINDING: ICE is RPC style, so AuthKey travels in the request's query string; with "
-        "DEBUG logging on (root or urllib3), urllib3.connectionpool logs the request line "
-        "with it. ims-callbacks never enables that, but nothing stops it either. Fix: in "
-        "components/aliyun/calls.py, raise the 'urllib3' logger to INFO while a call runs "
-        "(or add a redacting logging.Filter to it), and say so in docs."
-    ),
-)
 def test_debug_logging_of_every_logger_does_not_echo_the_key(
     client: IceClient, emulator: EmulatorProcess, caplog: pytest.LogCaptureFixture
 ):
