@@ -101,20 +101,22 @@ class MnsClient(RegionalClient[MnsSdk]):
 
         return invoke(operation, self.region, call, self._retry, expected=expected)
 
-    def get_queue(self, name: str) -> QueueAttributes | None:
-        """The queue's attributes, or None if it does not exist."""
-        request = GetQueueAttributesRequest(queue_name=name)
+    def _call_if_queue_exists(self, action: str, send: Callable[[], Any]) -> dict[str, Any] | None:
+        """Like :meth:`_call`, but None (not an error) when the queue does not exist."""
         try:
-            data = self._call(
-                "GetQueueAttributes",
-                lambda: self._client().get_queue_attributes(request),
-                expected=frozenset({QUEUE_NOT_EXIST}),
-            )
+            return self._call(action, send, expected=frozenset({QUEUE_NOT_EXIST}))
         except CloudError as exc:
             if exc.code == QUEUE_NOT_EXIST:
                 return None
             raise
-        return QueueAttributes.from_api(data)
+
+    def get_queue(self, name: str) -> QueueAttributes | None:
+        """The queue's attributes, or None if it does not exist."""
+        request = GetQueueAttributesRequest(queue_name=name)
+        data = self._call_if_queue_exists(
+            "GetQueueAttributes", lambda: self._client().get_queue_attributes(request)
+        )
+        return None if data is None else QueueAttributes.from_api(data)
 
     def create_queue(self, settings: QueueSettings) -> None:
         """CreateQueue with every attribute and the tags of ``settings`` (a normal queue).
@@ -164,17 +166,10 @@ class MnsClient(RegionalClient[MnsSdk]):
     def delete_queue(self, name: str) -> bool:
         """DeleteQueue; False (not an error) when the queue was already gone."""
         request = DeleteQueueRequest(queue_name=name)
-        try:
-            self._call(
-                "DeleteQueue",
-                lambda: self._client().delete_queue(request),
-                expected=frozenset({QUEUE_NOT_EXIST}),
-            )
-        except CloudError as exc:
-            if exc.code == QUEUE_NOT_EXIST:
-                return False
-            raise
-        return True
+        data = self._call_if_queue_exists(
+            "DeleteQueue", lambda: self._client().delete_queue(request)
+        )
+        return data is not None
 
     def _list_page(self, prefix: str, page: int) -> dict[str, Any]:
         request = ListQueueRequest(queue_name=prefix or None, page_num=page, page_size=_PAGE_SIZE)

@@ -28,7 +28,6 @@ import pulumi.dynamic as dyn
 
 from components.core.callback import CallbackSetting
 from components.core.compare import FieldDiff, compare, compared_fields
-from components.core.fingerprint import fingerprint
 from components.core.regions import REGION_IDS
 from components.core.settings import CALLBACKS_KEY, EMULATOR_KEY
 
@@ -360,4 +359,4 @@ class EventCallback(dyn.Resource, module="ims", name="EventCallback"):
         super().__init__(EventCallbackProvider(), name, props, opts)
 
 
-__all__ = ["EventCallback", "EventCallbackProvider", "fingerprint", "generate_auth_key"]
+__all__ = ["EventCallback", "EventCallbackProvider", "generate_auth_key"]

@@ -50,7 +50,6 @@ def regional_provider(
 class RegionCallbacks(pulumi.ComponentResource):
     """Everything IMS needs in one region to deliver events where the stack says."""
 
-    queue_name: pulumi.Output[str]
     callback: EventCallback
 
     def __init__(
@@ -110,7 +109,6 @@ class RegionCallbacks(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends)),
         )
-        self.queue_name = pulumi.Output.from_input(desired.queue_name)
         self.outputs: dict[str, Any] = {
             "delivery": desired.callback_type,
             "url": desired.url or None,
