@@ -15,11 +15,27 @@ Proxies from the environment (checked against darabonba-core 1.0.9 ``DaraCore.do
 * Emulator mode therefore sets both ``http_proxy`` and ``https_proxy`` to the emulator, so an
   ambient corporate proxy can never see (or swallow) a request meant for the emulator.
 * Real-cloud mode leaves the ambient ``HTTPS_PROXY`` in force: the SDK then opens a ``CONNECT``
-  tunnel and TLS stays end to end with ``aliyuncs.com``, verified against certifi's CA bundle
-  (not the system store; ``REQUESTS_CA_BUNDLE`` is not consulted on this code path). The proxy
-  sees the host name only. A TLS-intercepting proxy makes every call fail with ``SSLError``
-  (not retried) rather than exposing signed requests; ``NO_PROXY=.aliyuncs.com`` does *not*
-  bypass the proxy, unset ``HTTPS_PROXY`` for this process instead.
+  tunnel and TLS stays end to end with ``aliyuncs.com``; the proxy sees the host name only.
+  ``NO_PROXY=.aliyuncs.com`` does *not* bypass the proxy, unset ``HTTPS_PROXY`` for this
+  process instead.
+
+TLS trust (checked against darabonba-core 1.0.9 ``DaraCore.get_adapter`` and requests 2.34):
+certificate verification, host name included, is always on: ims-callbacks never sets
+``RuntimeOptions.ignore_ssl`` and no environment variable turns it off. A server certificate
+is accepted if it chains to any of:
+
+* the system store, i.e. OpenSSL's default verify paths (``ssl.create_default_context()``;
+  on Linux usually ``/etc/ssl/certs``, see ``ssl.get_default_verify_paths()``);
+* ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, which replace OpenSSL's default CA file / directory
+  (they are read when the SDK makes its first request to a host in the process);
+* certifi's CA bundle, loaded in addition.
+
+``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` are not consulted (the SDK calls
+``Session.send``, which ignores them). So a TLS-inspecting proxy works only if its CA is in
+the system store or named by ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``; that proxy then sees every
+request in clear: the AccessKey ID, STS token, signature and query parameters (including the
+callback AuthKey of ``SetEventCallback``), never the AccessKey secret. With its CA not trusted,
+every call fails with ``SSLError`` (not retried) and no request is sent.
 """
 
 from __future__ import annotations

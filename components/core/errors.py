@@ -1,4 +1,4 @@
-"""ConfigError: every problem in the stack configuration, reported at once."""
+"""ConfigError: every problem in the stack configuration, found at once, shown up to a cap."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 NAMESPACE = "ims-callbacks"
+
+MAX_SHOWN_PROBLEMS = 100
+"""Problems shown by ``str(ConfigError)`` / :meth:`ConfigError.shown_problems`; the rest are
+summarised in one line (a hostile config can produce tens of thousands)."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,10 @@ class ConfigProblem:
 class ConfigError(Exception):
     """Raised when the stack configuration is invalid; holds every problem found.
 
+    ``problems`` is the complete list, for programs. What people read (``str(err)``, and
+    :meth:`shown_problems` for renderers with their own headline) shows the first
+    :data:`MAX_SHOWN_PROBLEMS` and then one line saying how many more there are.
+
     Messages never contain secret values; callers may print ``str(err)`` as is.
     """
 
@@ -29,9 +37,21 @@ class ConfigError(Exception):
         self.problems: tuple[ConfigProblem, ...] = tuple(problems)
         super().__init__(self.problems)
 
-    def __str__(self) -> str:
+    def headline(self) -> str:
+        """``N problem(s) in the stack configuration; nothing was changed:`` (N is the total)."""
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{count} {noun} in the stack configuration; nothing was changed:"]
-        lines.extend(f"  {problem}" for problem in self.problems)
-        return "\n".join(lines)
+        return f"{count} {noun} in the stack configuration; nothing was changed:"
+
+    def shown_problems(self) -> tuple[str, ...]:
+        """The problems as shown to people: at most :data:`MAX_SHOWN_PROBLEMS`, then, if there
+        are more, ``... and N more problems (fix the ones above and rerun)``."""
+        shown = tuple(str(problem) for problem in self.problems[:MAX_SHOWN_PROBLEMS])
+        hidden = len(self.problems) - len(shown)
+        if hidden <= 0:
+            return shown
+        noun = "problem" if hidden == 1 else "problems"
+        return (*shown, f"... and {hidden} more {noun} (fix the ones above and rerun)")
+
+    def __str__(self) -> str:
+        return "\n".join([self.headline(), *(f"  {line}" for line in self.shown_problems())])

@@ -21,7 +21,9 @@ AUTH_KEY_MAX = 32
 QUEUE_PREFIX = "ice-callback-"
 MAX_QUEUE_NAME = 120
 MAX_ROLE_NAME = 64
-MAX_TAGS = 20
+MAX_TAGS = 19
+"""MNS allows 20 tags per queue; one is the owner tag (components/core/ownership.py)."""
+OWNER_TAG = "ims-callbacks-stack"
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 128
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -159,7 +161,8 @@ def check_role_name(name: str) -> str:
 
 
 def check_tags(tags: Mapping[str, str]) -> dict[str, str]:
-    """Validate queue tags: at most 20; keys 1..128 chars, not aliyun*/acs:*; values <= 128."""
+    """Validate queue tags: at most 19; keys 1..128 chars, not aliyun*/acs:* nor the owner tag;
+    values <= 128."""
     if len(tags) > MAX_TAGS:
         raise ValueError(f"must have at most {MAX_TAGS} tags (got {len(tags)}); remove some")
     for key, value in tags.items():
@@ -167,6 +170,8 @@ def check_tags(tags: Mapping[str, str]) -> dict[str, str]:
             raise ValueError(f"tag keys must be 1 to {MAX_TAG_KEY} characters; fix {key[:40]!r}")
         if key.lower().startswith(("aliyun", "acs:")):
             raise ValueError(f"tag key {key!r} must not start with 'aliyun' or 'acs:'; rename it")
+        if key == OWNER_TAG:
+            raise ValueError(f"tag key {key!r} is set by ims-callbacks itself; remove it")
         if len(value) > MAX_TAG_VALUE:
             raise ValueError(f"the value of tag {key!r} must be at most {MAX_TAG_VALUE} characters")
     return dict(sorted(tags.items()))

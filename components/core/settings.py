@@ -326,16 +326,19 @@ def _resolve_queue(
     )
 
 
-def _auth_keys(tree: object) -> Iterator[str]:
-    """Every string found at an ``auth.key`` anywhere in a raw config tree."""
-    if isinstance(tree, Mapping):
-        for key, value in tree.items():
-            if key == "auth" and isinstance(value, Mapping) and isinstance(value.get("key"), str):
-                yield value["key"]
-            yield from _auth_keys(value)
-    elif isinstance(tree, list | tuple):
-        for value in tree:
-            yield from _auth_keys(value)
+def _auth_keys(raw: object) -> Iterator[str]:
+    """The strings at ``defaults.auth.key`` and ``regions.<region>.auth.key`` of the raw
+    ``callbacks`` value: the only places a key can be (so a hostile tree is never walked)."""
+    if not isinstance(raw, Mapping):
+        return
+    regions = raw.get("regions")
+    places = [raw.get("defaults")]
+    if isinstance(regions, Mapping):
+        places += list(regions.values())
+    for place in places:
+        auth = place.get("auth") if isinstance(place, Mapping) else None
+        if isinstance(auth, Mapping) and isinstance(auth.get("key"), str):
+            yield auth["key"]
 
 
 def _load_callbacks(

@@ -130,9 +130,9 @@ def _prepare(
     try:
         settings, warnings = load_settings(own, project=project.name, stack=stack.name)
     except ConfigError as exc:
-        headline = str(exc).splitlines()[0]
-        problems = tuple(str(p) for p in exc.problems)
-        return StackReport(stack.name, stack.file, error=headline, problems=problems)
+        return StackReport(
+            stack.name, stack.file, error=exc.headline(), problems=exc.shown_problems()
+        )
     reach: tuple[CredentialClient, Transport] | str
     try:
         transport = (

@@ -1,8 +1,10 @@
-"""Reading ``Pulumi.yaml`` and stack files with PyYAML: no Pulumi CLI, engine or state.
+"""Reading ``Pulumi.yaml`` and stack files: no Pulumi CLI, engine or state.
 
-Follows the CLI's rules: stack files are ``<stackConfigDir>/Pulumi.<stack>.yaml``; a
-config key without a namespace belongs to the project; project-level ``config`` values
-(``default``/``value``, or a bare value) apply unless the stack file sets the key.
+Follows the CLI's rules: YAML is read as yaml.v3 reads it (:mod:`components.drift.yamlv3`:
+YAML 1.2 scalars; duplicate keys and excessive aliasing are errors); stack files are
+``<stackConfigDir>/Pulumi.<stack>.yaml``; a config key without a namespace belongs to the
+project; project-level ``config`` values (``default``/``value``, or a bare value) apply unless
+the stack file sets the key.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.drift.passphrase import (
     PASSPHRASE_ENV,
     Decrypter,
@@ -22,6 +22,7 @@ from components.drift.passphrase import (
     has_secure,
     passphrase_from_env,
 )
+from components.drift.yamlv3 import YamlError, load
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -82,16 +83,14 @@ class StackConfig:
 def _read_yaml(path: Path, what: str) -> Any:
     """Parse ``path``; ``what`` names it in messages (e.g. ``stack file stacks/x.yaml``)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StackFileError(f"{what} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise StackFileError(f"cannot read {what}: {exc.__class__.__name__}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise StackFileError(f"{what} is not valid YAML{where}: {problem}") from None
+    except YamlError as exc:
+        where = f" at {exc.where}" if exc.where else ""
+        raise StackFileError(f"{what} is not valid YAML{where}: {exc.problem}") from None
 
 
 def _mapping(value: Any, where: str) -> Mapping[Any, Any]:

@@ -6,13 +6,12 @@ changes made in the console; ``create`` refuses to overwrite a setting the stack
 unless ``adopt`` is set; ``delete`` restores, resets or retains, as configured.
 
 The provider object is pickled into the state by Pulumi: it holds no clients, credentials or
-locks. Credentials and the emulator override are read at run time in ``configure``.
+locks (see :mod:`components.pulumi_layer.runtime`).
 """
 
 from __future__ import annotations
 
-# The SDK clients are imported inside the methods that run in the provider process: the
-# program process never needs them, and importing them costs about a second of start-up.
+# The SDK is imported inside the methods that run in the provider process (see runtime.py).
 # ruff: noqa: PLC0415
 import json
 import secrets
@@ -20,8 +19,7 @@ import string
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi.dynamic as dyn
@@ -29,12 +27,8 @@ import pulumi.dynamic as dyn
 from components.core.callback import CallbackSetting
 from components.core.compare import FieldDiff, compare, compared_fields
 from components.core.regions import REGION_IDS
-from components.core.settings import CALLBACKS_KEY, EMULATOR_KEY
-
-if TYPE_CHECKING:
-    from components.aliyun.endpoints import Transport
-    from components.aliyun.ice import IceClient
-    from components.aliyun.mns import MnsClient
+from components.core.settings import CALLBACKS_KEY
+from components.pulumi_layer.runtime import ProviderRuntime, RuntimeProvider
 
 DELETE_BEHAVIOURS = ("restore", "reset", "retain")
 # Input properties that only change what the stack does later (no API call needed).
@@ -70,33 +64,6 @@ def _normalise(key: str, value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class _Runtime:
-    """What the provider process reads at run time (never pickled)."""
-
-    stack_config: dict[str, Any]
-
-    def transport(self) -> Transport:
-        """Transport to the real cloud, or to the emulator when configured."""
-        from components.aliyun.endpoints import Transport
-
-        return Transport.from_settings(self.stack_config.get(EMULATOR_KEY))
-
-    def ice(self, region: str) -> IceClient:
-        """A fresh ICE client for one region."""
-        from components.aliyun.credentials import resolve_credentials
-        from components.aliyun.ice import IceClient
-
-        return IceClient(region, resolve_credentials(self.stack_config), self.transport())
-
-    def mns(self, region: str) -> MnsClient:
-        """A fresh MNS management client for one region."""
-        from components.aliyun.credentials import resolve_credentials
-        from components.aliyun.mns import MnsClient
-
-        return MnsClient(region, resolve_credentials(self.stack_config), self.transport())
-
-
 class _LiveReads:
     """``GetEventCallback`` for every configured region at once; each result used once.
 
@@ -124,7 +91,7 @@ class _LiveReads:
             names = set()
         self.regions = frozenset(names & REGION_IDS)
 
-    def get(self, runtime: _Runtime, region: str) -> CallbackSetting:
+    def get(self, runtime: ProviderRuntime, region: str) -> CallbackSetting:
         """The live setting of ``region``, from the current round of parallel reads."""
         if region not in self.regions:
             return runtime.ice(region).get_callback()
@@ -138,40 +105,20 @@ class _LiveReads:
         return future.result()
 
 
-def _read_live(runtime: _Runtime, region: str) -> CallbackSetting:
+def _read_live(runtime: ProviderRuntime, region: str) -> CallbackSetting:
     return runtime.ice(region).get_callback()
 
 
 _LIVE = _LiveReads()  # per provider process; never pickled (module state)
 
 
-class EventCallbackProvider(dyn.ResourceProvider):
+class EventCallbackProvider(RuntimeProvider):
     """CRUD for ``SetEventCallback``/``GetEventCallback`` in one region."""
 
-    serialize_as_secret_always = False
-
-    def __init__(self) -> None:
-        """Hold nothing: everything the provider needs is read in ``configure``."""
-        self._runtime: _Runtime | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle without the run-time context (it holds credentials from the stack config)."""
-        return {"_runtime": None}
-
     def configure(self, req: dyn.ConfigureRequest) -> None:
-        """Capture the stack configuration (credentials are resolved per call from it)."""
-        from components.aliyun.credentials import CONFIG_KEYS
-
-        keys = (EMULATOR_KEY, *CONFIG_KEYS)
-        self._runtime = _Runtime({k: v for k in keys if (v := req.config.get(k)) is not None})
+        """Capture the stack configuration and the regions it lists (for parallel reads)."""
+        super().configure(req)
         _LIVE.configure(req.config.get(CALLBACKS_KEY))
-
-    @property
-    def runtime(self) -> _Runtime:
-        """The run-time context (an empty one if ``configure`` was never called)."""
-        if self._runtime is None:
-            self._runtime = _Runtime({})
-        return self._runtime
 
     # -- check ---------------------------------------------------------------------------
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:

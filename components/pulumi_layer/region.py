@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_alicloud import Provider, ProviderEndpointArgs
-from pulumi_alicloud.message import ServiceQueue
 from pulumi_alicloud.ram import Policy, RolePolicyAttachment
 
-from components.core.settings import QueueSettings, RegionSettings
+from components.core.settings import RegionSettings
 from components.pulumi_layer.provider import EventCallback
+from components.pulumi_layer.queue import CallbackQueue
 
 COMPONENT_TYPE = "ims-callbacks:index:RegionCallbacks"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Where the RAM grants go: the role IMS assumes, and the alicloud provider for RAM."""
+
+    role_name: pulumi.Input[str]
+    provider: pulumi.ProviderResource
 
 
 def send_policy_document(region: str, queue_name: str) -> str:
@@ -33,20 +41,6 @@ def send_policy_document(region: str, queue_name: str) -> str:
     )
 
 
-def regional_provider(
-    name: str, region: str, emulator: str | None, parent: pulumi.Resource
-) -> Provider:
-    """An alicloud provider for one region (pointed at the emulator's MNS API when set)."""
-    extra: dict[str, Any] = {}
-    if emulator:
-        extra = {
-            "protocol": "HTTP",
-            "skip_region_validation": True,
-            "endpoints": [ProviderEndpointArgs(mns_open=emulator)],
-        }
-    return Provider(name, region=region, opts=pulumi.ResourceOptions(parent=parent), **extra)
-
-
 class RegionCallbacks(pulumi.ComponentResource):
     """Everything IMS needs in one region to deliver events where the stack says."""
 
@@ -57,8 +51,7 @@ class RegionCallbacks(pulumi.ComponentResource):
         name: str,
         settings: RegionSettings,
         *,
-        role_name: pulumi.Input[str] | None,
-        emulator: str | None,
+        grant: Grant | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the queue (unless existing), the grant (unless skipped) and the setting."""
@@ -67,11 +60,10 @@ class RegionCallbacks(pulumi.ComponentResource):
         depends: list[pulumi.Resource] = []
         queue = settings.queue
         if settings.delivery == "mns" and queue is not None:
-            provider = regional_provider(f"{name}-alicloud", settings.region, emulator, self)
-            with_provider = pulumi.ResourceOptions(parent=self, provider=provider)
             if not queue.existing:
-                depends.append(_queue(f"{name}-queue", queue, with_provider))
-            if role_name is not None:
+                depends.append(CallbackQueue(f"{name}-queue", settings.region, queue, child))
+            if grant is not None:
+                with_provider = pulumi.ResourceOptions(parent=self, provider=grant.provider)
                 policy = Policy(
                     f"{name}-mns-send",
                     policy_name=_policy_name(f"{pulumi.get_stack()}-{name}"),
@@ -87,7 +79,7 @@ class RegionCallbacks(pulumi.ComponentResource):
                         f"{name}-grant",
                         policy_name=policy.policy_name,
                         policy_type="Custom",
-                        role_name=role_name,
+                        role_name=grant.role_name,
                         opts=with_provider,
                     )
                 )
@@ -118,21 +110,6 @@ class RegionCallbacks(pulumi.ComponentResource):
             "onDelete": settings.on_delete,
         }
         self.register_outputs(self.outputs)
-
-
-def _queue(name: str, queue: QueueSettings, opts: pulumi.ResourceOptions) -> ServiceQueue:
-    return ServiceQueue(
-        name,
-        queue_name=queue.name,
-        message_retention_period=queue.retention_seconds,
-        visibility_timeout=queue.visibility_timeout_seconds,
-        polling_wait_seconds=queue.polling_wait_seconds,
-        maximum_message_size=queue.max_message_bytes,
-        delay_seconds=queue.delay_seconds,
-        logging_enabled=queue.logging,
-        tags=dict(queue.tags) or None,
-        opts=opts,
-    )
 
 
 def _policy_name(name: str) -> str:

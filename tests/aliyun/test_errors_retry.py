@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import random
+import time
 from collections.abc import Callable
 
 import pytest
@@ -182,6 +184,63 @@ def test_no_retry_for_client_errors() -> None:
 def test_retry_policy_validation() -> None:
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
+
+
+@pytest.fixture
+def worst_case_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Jitter always at its upper bound; ``time.sleep`` advances a fake monotonic clock.
+
+    Returns the list of sleeps made. Patches the ``time`` and ``random`` modules that
+    tenacity and retry.py use, for this test only.
+    """
+    now = [1000.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "sleep", sleep)
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
+    return sleeps
+
+
+def test_default_policy_is_ten_attempts_with_bounded_backoff(worst_case_clock: list[float]):
+    policy = RetryPolicy()
+    stats = RetryStats()
+    with pytest.raises(ServerException):
+        call_with_retry(always(api_error(503, "ServiceUnavailable")), policy, stats)
+    assert stats.attempts == policy.max_attempts == 10
+    assert worst_case_clock == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0]
+    assert sum(worst_case_clock) == policy.max_total_wait() == 27.5  # documented: < 30 s
+    assert stats.elapsed == 27.5 < policy.max_elapsed  # with instant failures, attempts stop it
+
+
+def test_retry_never_sleeps_past_max_elapsed(worst_case_clock: list[float]):
+    """Attempts at 0, 0.5, 1.5, 3.5 and 7.5 s; the next wait (4 s) would end at 11.5 s, past
+    the 10 s budget, so retrying stops instead of sleeping and trying once more."""
+    policy = RetryPolicy(max_attempts=100, initial_wait=0.5, max_wait=4.0, max_elapsed=10.0)
+    stats = RetryStats()
+    with pytest.raises(ServerException):
+        call_with_retry(always(api_error(503, "ServiceUnavailable")), policy, stats)
+    assert stats.attempts == 5
+    assert worst_case_clock == [0.5, 1.0, 2.0, 4.0]
+    assert stats.elapsed == 7.5
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (RetryPolicy(max_attempts=1), 0.0),
+        (RetryPolicy(max_attempts=3, initial_wait=0.5, max_wait=4.0), 1.5),
+        (RetryPolicy(max_attempts=4, initial_wait=5.0, max_wait=2.0), 6.0),
+        (RetryPolicy(max_attempts=3, initial_wait=0.0, max_wait=4.0), 0.0),
+        (RetryPolicy(max_attempts=2000, initial_wait=0.5, max_wait=4.0), 7987.5),
+    ],
+)
+def test_max_total_wait(policy: RetryPolicy, expected: float) -> None:
+    assert policy.max_total_wait() == expected
 
 
 def test_clients_refuse_pickling() -> None:

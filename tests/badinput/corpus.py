@@ -12,34 +12,21 @@ Header comments of a corpus file:
                             in git)
 ``# lines: TOKEN N TPL``    replace the line TOKEN by N lines ``TPL.format(i=0..N-1)``
 
-How duplicate keys and aliases reach the loader: they don't. The Pulumi CLI reads stack
-files with Go's yaml.v3, which rejects a mapping key given twice (``mapping key "x" already
-defined at line N``) and documents with excessive aliasing (``yaml: document contains
-excessive aliasing``) before the program runs; :func:`parse_stack_file` mirrors both on top
-of PyYAML (which would silently keep the last duplicate and hand an alias bomb to the loader
-as shared references). Everything else is PyYAML ``safe_load`` (YAML 1.1), as the drift check
-reads stack files; the corpus only contains cases where YAML 1.1 and the CLI agree on the
-reported path (the differences are tested in test_yaml_divergence.py).
+Stack files are parsed as the drift check parses them, with
+:func:`components.drift.yamlv3.load` (the Pulumi CLI's yaml.v3 rules: YAML 1.2 scalars;
+a mapping key given twice and excessive aliasing are YAML errors that never reach the loader).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from components.drift.yamlv3 import load
 
 CORPUS = Path(__file__).parent / "corpus"
-MAX_EXPANDED_NODES = 1_000_000
-"""More nodes than this after expanding aliases is an alias bomb (yaml.v3 has a similar rule)."""
-
-
-class StackFileYamlError(ValueError):
-    """The stack file is rejected at the YAML level (as the Pulumi CLI rejects it)."""
 
 
 @dataclass(frozen=True)
@@ -92,55 +79,10 @@ def all_cases() -> list[Case]:
     return [load_case(p) for p in sorted(CORPUS.glob("*.yaml"))]
 
 
-def _check_duplicates(node: MappingNode) -> None:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        if not isinstance(key_node, ScalarNode):
-            continue
-        key = key_node.value
-        if key in seen and key != "<<":
-            raise StackFileYamlError(
-                f'line {key_node.start_mark.line + 1}: mapping key "{key}" already defined '
-                f"at line {seen[key]}"
-            )
-        seen[key] = key_node.start_mark.line + 1
-
-
-def _walk(node: Node, counted: dict[int, int]) -> int:
-    """Expanded size of ``node`` (aliases counted every time they are used), memoised."""
-    if id(node) in counted:
-        return counted[id(node)]
-    counted[id(node)] = 1  # cycles count once
-    size = 1
-    if isinstance(node, MappingNode):
-        _check_duplicates(node)
-        children: Iterator[Node] = (n for pair in node.value for n in pair)
-    elif isinstance(node, SequenceNode):
-        children = iter(node.value)
-    else:
-        children = iter(())
-    for child in children:
-        size += _walk(child, counted)
-        if size > MAX_EXPANDED_NODES:
-            raise StackFileYamlError("yaml: document contains excessive aliasing")
-    counted[id(node)] = size
-    return size
-
-
 def parse_stack_file(text: str) -> dict[str, Any]:
     """The ``config`` mapping of a stack file, read the way the Pulumi CLI reads it (see the
-    module docstring); raises StackFileYamlError for what the CLI rejects as YAML."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return {}
-        _walk(node, {})
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise StackFileYamlError(str(exc)) from None
-    finally:
-        loader.dispose()
+    module docstring); raises YamlError for what the CLI rejects as YAML."""
+    data = load(text)
     config = (data or {}).get("config") or {}
     assert isinstance(config, dict)
     return config

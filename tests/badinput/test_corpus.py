@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from components.core.errors import ConfigError
+from components.core.errors import MAX_SHOWN_PROBLEMS, ConfigError
 from components.core.settings import load_settings
-from tests.badinput.corpus import Case, StackFileYamlError, all_cases, parse_stack_file
+from components.drift.yamlv3 import YamlError
+from tests.badinput.corpus import Case, all_cases, parse_stack_file
 
 CASES = all_cases()
 TIME_LIMIT = 8.0
@@ -41,7 +42,7 @@ def evaluate(case: Case) -> Outcome:
     """Parse like the CLI, then load_settings; never raises."""
     try:
         config = parse_stack_file(case.text)
-    except StackFileYamlError as exc:
+    except YamlError as exc:
         return Outcome("yaml-error", str(exc), (), ())
     started = time.monotonic()
     try:
@@ -108,8 +109,11 @@ def test_case_ends_in_a_clear_error_naming_the_config_path(case: Case):
     assert set(case.expects) <= set(outcome.paths), outcome.text[:3000]
     for path in outcome.paths:
         assert path.startswith(("callbacks", "emulator")) or path == "callback"
+    shown = outcome.paths[:MAX_SHOWN_PROBLEMS]  # the message lists the first ones
     for expect in case.expects:
-        assert f"ims-callbacks:{expect}: " in outcome.text
+        assert f"ims-callbacks:{expect}: " in outcome.text or expect not in shown
+    hidden = len(outcome.paths) - len(shown)
+    assert (f"... and {hidden} more problem" in outcome.text) == (hidden > 0)
     for path, message in zip(outcome.paths, outcome.messages, strict=True):
         assert message.strip()
         assert "\n" not in path + message  # one problem, one line: no forged lines

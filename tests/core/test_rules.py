@@ -265,13 +265,17 @@ def test_role_name_rejects(name):
 
 def test_tags_accept_and_sort():
     assert list(check_tags({"b": "2", "a": ""})) == ["a", "b"]
-    assert len(check_tags({f"k{i}": "v" for i in range(20)})) == 20
+    assert len(check_tags({f"k{i}": "v" for i in range(19)})) == 19
 
 
 @pytest.mark.parametrize(
     ("tags", "message"),
     [
-        ({f"k{i}": "v" for i in range(21)}, "must have at most 20 tags (got 21); remove some"),
+        ({f"k{i}": "v" for i in range(20)}, "must have at most 19 tags (got 20); remove some"),
+        (
+            {"ims-callbacks-stack": "x"},
+            "tag key 'ims-callbacks-stack' is set by ims-callbacks itself; remove it",
+        ),
         ({"": "v"}, "tag keys must be 1 to 128 characters; fix ''"),
         ({"k" * 129: "v"}, "tag keys must be 1 to 128 characters; fix '" + "k" * 40 + "'"),
         ({"aliyun:x": "v"}, "tag key 'aliyun:x' must not start with 'aliyun' or 'acs:'; rename it"),

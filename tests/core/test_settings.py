@@ -571,9 +571,9 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "too many tags",
-        {**MNS, "queue": {"tags": {f"k{i}": "v" for i in range(21)}}},
+        {**MNS, "queue": {"tags": {f"k{i}": "v" for i in range(20)}}},
         "queue.tags",
-        "must have at most 20 tags (got 21); remove some",
+        "must have at most 19 tags (got 20); remove some",
     ),
     (
         "queue unknown setting",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from components.drift.passphrase import Decrypter, PassphraseError, is_secure, p
 from components.drift.stackfile import StackFileError, load_project, read_stack
 from tests.drift.conftest import DATA, FIXTURE_AUTH_KEY, TEST_PASSPHRASE
 
+BOMB = "config:\n  a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
+    f"  {b}: &{b} [{','.join([f'*{a}'] * 10)}]\n" for a, b in itertools.pairwise("abcdefghi")
+)
+"""A billion laughs: 10^9 leaves from a few lines."""
 SALT = yaml.safe_load((DATA / "Pulumi.secretcreds.yaml").read_text())["encryptionsalt"]
 
 
@@ -49,6 +54,10 @@ def test_stacks_dir_override_and_all_stacks(project, tmp_path):
     [
         ("missing", None, "stack file stacks/Pulumi.missing.yaml does not exist"),
         ("bad", "config:\n  a: [1,\n", "is not valid YAML at line 3, column 1"),
+        ("dup", "config:\n  a: 1\n  a: 2\n", 'line 3: mapping key "a" already defined at line 2'),
+        ("loop", "config:\n  a: &a [1, *a]\n", "at line 2: an anchor's value contains itself"),
+        ("deep", "config:\n  a: " + "[" * 400 + "]" * 400, "is not valid YAML: nested too deeply"),
+        ("bomb", BOMB, "is not valid YAML: document contains excessive aliasing; write the"),
         ("list", "- 1\n", "Pulumi.list.yaml must be a mapping"),
         ("cfg", "config: [1]\n", "Pulumi.cfg.yaml: config must be a mapping"),
         ("..", None, "'..' is not a valid stack name"),
@@ -61,6 +70,17 @@ def test_unusable_stack_files(project, name, text, message):
     with pytest.raises(StackFileError) as exc:
         read_stack(load_project(project.root), name, {})
     assert message in str(exc.value)
+
+
+def test_project_file_is_read_like_the_cli(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: x\nname: y\n")
+    with pytest.raises(StackFileError, match=r"Pulumi\.yaml is not valid YAML at line 2: mapping"):
+        load_project(tmp_path)
+    (tmp_path / "Pulumi.yaml").write_text("name: on\nstackConfigDir: 1e3\n")
+    with pytest.raises(StackFileError, match="stackConfigDir must be a string"):
+        load_project(tmp_path)  # 1e3 is a number (1000) to yaml.v3, a string to YAML 1.1
+    (tmp_path / "Pulumi.yaml").write_text("name: on\n")
+    assert load_project(tmp_path).name == "on"  # not True
 
 
 def test_missing_project_file(tmp_path):

@@ -132,7 +132,7 @@ def test_switching_http_to_mns_creates_queue_and_grant_and_updates_in_place(
     }
     configure(deployed, config, beijing_key=False)
     preview = deployed.run("preview")
-    assert "+ 4 to create" in preview.stdout  # provider, queue, policy, attachment
+    assert "+ 3 to create" in preview.stdout  # queue, policy, attachment (RAM provider shared)
     assert "~ 1 to update" in preview.stdout
     assert "replace" not in preview.stdout
     deployed.run("up", "--yes", "--skip-preview")

@@ -24,14 +24,14 @@ CONFIG: dict[str, Any] = {
         },
     },
 }
-# stack, component, 2 region components, 1 alicloud provider, queue, policy, attachment,
-# 2 callbacks, the default dynamic provider
+# stack, component, 2 region components, 1 alicloud provider (RAM), queue, policy,
+# attachment, 2 callbacks, the default dynamic provider
 EXPECTED_TYPES = {
     "pulumi:pulumi:Stack": 1,
     "ims-callbacks:index:ImsCallbacks": 1,
     "ims-callbacks:index:RegionCallbacks": 2,
     "pulumi:providers:alicloud": 1,
-    "alicloud:message/serviceQueue:ServiceQueue": 1,
+    "pulumi-python:dynamic/mns:CallbackQueue": 1,
     "alicloud:ram/policy:Policy": 1,
     "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment": 1,
     "pulumi-python:dynamic/ims:EventCallback": 2,

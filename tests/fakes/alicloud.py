@@ -1,9 +1,8 @@
 """A small test double for the ``alicloud`` provider plugin, served over the real gRPC protocol.
 
-RAM resources are echoed (inputs become outputs). ``message.ServiceQueue`` is forwarded to the
-MNS management API of the emulator named in the provider's ``endpoints[0].mnsOpen`` (the way the
-real provider would call mns-open), so the callback's "queue exists" rules hold end to end.
-Every call is appended to the JSON-lines file named by ``FAKE_ALICLOUD_LOG`` for assertions.
+The stack uses it for RAM only (the role and the per-region send policies and attachments);
+those resources are echoed (inputs become outputs). Every call is appended to the JSON-lines
+file named by ``FAKE_ALICLOUD_LOG`` for assertions.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,15 +17,8 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.server import main
 
-from components.aliyun.credentials import resolve_credentials
-from components.aliyun.endpoints import Transport
-from components.aliyun.mns import MnsClient
-from components.core.settings import QueueSettings
-
-QUEUE = "alicloud:message/serviceQueue:ServiceQueue"
-OUTPUT_ONLY = {"createTime", "arn"}
+OUTPUT_ONLY = {"arn"}
 REPLACE_KEYS = {
-    QUEUE: {"queueName", "queueType"},
     "alicloud:ram/policy:Policy": {"policyName"},
     "alicloud:ram/role:Role": {"roleName"},
     "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment": {
@@ -73,19 +64,9 @@ def record(call: str, type_: str, props: Mapping[str, Any]) -> None:
 
 
 class FakeAlicloud(p.Provider):
-    """Echo provider with MNS queues forwarded to the emulator."""
-
-    def __init__(self) -> None:
-        self.region = ""
-        self.emulator: str | None = None
+    """Echo provider for the RAM resources."""
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
-        args = {k: plain(v) for k, v in request.args.items()}
-        self.region = str(args.get("region") or request.variables.get("alicloud:index:region", ""))
-        endpoints = args.get("endpoints") or [{}]
-        if isinstance(endpoints, str):  # provider config arrives JSON-encoded
-            endpoints = json.loads(endpoints)
-        self.emulator = (endpoints[0] or {}).get("mnsOpen") or None
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
@@ -105,11 +86,7 @@ class FakeAlicloud(p.Provider):
         if request.preview:
             return p.CreateResponse(resource_id="", properties=request.properties)
         outs = dict(props)
-        if resource_type(request.urn) == QUEUE:
-            self._mns().create_queue(_queue_settings(props))
-            outs["createTime"] = int(time.time())
-            rid = str(props["queueName"])
-        elif resource_type(request.urn) == "alicloud:ram/role:Role":
+        if resource_type(request.urn) == "alicloud:ram/role:Role":
             outs["arn"] = f"acs:ram::1234567890123456:role/{props['roleName']}"
             rid = str(props["roleName"])
         elif resource_type(request.urn) == "alicloud:ram/policy:Policy":
@@ -123,8 +100,6 @@ class FakeAlicloud(p.Provider):
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         news = {k: plain(v) for k, v in request.news.items()}
         record("update", resource_type(request.urn), news)
-        if resource_type(request.urn) == QUEUE and not request.preview:
-            self._mns().update_queue(_queue_settings(news))
         olds = {k: plain(v) for k, v in request.olds.items()}
         outs = {**{k: v for k, v in olds.items() if k in OUTPUT_ONLY}, **news}
         return p.UpdateResponse(properties={k: wrap(v) for k, v in outs.items()})
@@ -139,27 +114,6 @@ class FakeAlicloud(p.Provider):
     async def delete(self, request: p.DeleteRequest) -> None:
         props = {k: plain(v) for k, v in request.properties.items()}
         record("delete", resource_type(request.urn), props)
-        if resource_type(request.urn) == QUEUE:
-            self._mns().delete_queue(str(props["queueName"]))
-
-    def _mns(self) -> MnsClient:
-        if not self.emulator:
-            raise RuntimeError("the alicloud test double only talks to the emulator")
-        return MnsClient(self.region, resolve_credentials({}), Transport(emulator=self.emulator))
-
-
-def _queue_settings(props: Mapping[str, Any]) -> QueueSettings:
-    return QueueSettings(
-        name=str(props["queueName"]),
-        existing=False,
-        retention_seconds=int(props.get("messageRetentionPeriod") or 345600),
-        visibility_timeout_seconds=int(props.get("visibilityTimeout") or 30),
-        polling_wait_seconds=int(props.get("pollingWaitSeconds") or 0),
-        max_message_bytes=int(props.get("maximumMessageSize") or 65536),
-        delay_seconds=int(props.get("delaySeconds") or 0),
-        logging=bool(props.get("loggingEnabled")),
-        tags=tuple(sorted((props.get("tags") or {}).items())),
-    )
 
 
 if __name__ == "__main__":

@@ -185,13 +185,13 @@ def expected_tree(mode: str, name: str = NAME) -> dict[str, tuple[str, str]]:
         tree[f"{comp}-callback"] = (CALLBACK, comp)
     for region in MNS_REGIONS:
         comp = region_name(region, name)
-        tree[f"{comp}-alicloud"] = (ALICLOUD_PROVIDER, comp)
         if mode != "skip":
             tree[f"{comp}-mns-send"] = (POLICY, comp)
             tree[f"{comp}-grant"] = (ATTACHMENT, comp)
     tree[f"{region_name('cn-shanghai', name)}-queue"] = (QUEUE, region_name("cn-shanghai", name))
-    if mode == "create-role":
+    if mode != "skip":
         tree[f"{name}-ram"] = (ALICLOUD_PROVIDER, name)
+    if mode == "create-role":
         tree[f"{name}-ims-role"] = (ROLE, name)
     return tree
 
@@ -214,17 +214,17 @@ def test_names_derive_from_the_component_name(deploy):
     assert policy.plain("policyName") == f"{pulumi.get_stack()}-media-cn-shanghai-mns-send"
 
 
-def test_mns_resources_use_the_regional_alicloud_provider(deploy):
-    stack = deploy(settings_for("attach"))
-    for region in MNS_REGIONS:
-        comp = region_name(region)
-        provider = stack.one(f"{comp}-alicloud")
-        assert provider.plain("region") == region
-        for child in (f"{comp}-mns-send", f"{comp}-grant"):
-            assert stack.one(child).provider_urn == provider.urn, child
-    assert stack.one(f"{region_name('cn-shanghai')}-queue").provider_urn == (
-        stack.one(f"{region_name('cn-shanghai')}-alicloud").urn
-    )
+@pytest.mark.parametrize("mode", ["attach", "create-role"])
+def test_ram_resources_of_every_region_share_one_alicloud_provider(deploy, mode):
+    stack = deploy(settings_for(mode))
+    (provider,) = stack.of_type(ALICLOUD_PROVIDER)  # one plugin process, however many regions
+    assert provider.name == f"{NAME}-ram"
+    assert provider.inputs == {"region": "cn-hangzhou"}  # fixed: RAM is global
+    for resource in stack.resources.values():
+        if resource.type in RAM_TYPES:
+            assert resource.provider_urn == provider.urn, resource.name
+    queue = stack.one(f"{region_name('cn-shanghai')}-queue")
+    assert queue.provider_urn != provider.urn, "queues go through the dynamic provider"
 
 
 def test_http_regions_make_no_queue_grant_or_provider(deploy):
@@ -239,19 +239,21 @@ def test_http_regions_make_no_queue_grant_or_provider(deploy):
 # -- queue, policy, grant ------------------------------------------------------------------
 
 
-def test_service_queue_args_match_the_queue_settings(deploy):
+def test_queue_inputs_match_the_queue_settings(deploy):
     stack = deploy(settings_for("attach"))
     (queue,) = stack.of_type(QUEUE)  # the existing cn-beijing queue is not declared
     assert queue.name == f"{region_name('cn-shanghai')}-queue"
-    assert queue.inputs == {
+    assert {k: v for k, v in queue.inputs.items() if k != "__provider"} == {
+        "region": "cn-shanghai",
         "queueName": MNS_REGIONS["cn-shanghai"],
-        "messageRetentionPeriod": 86400,
-        "visibilityTimeout": 60,
+        "owner": f"{PROJECT}/{STACK}",
+        "retentionSeconds": 86400,
+        "visibilityTimeoutSeconds": 60,
         "pollingWaitSeconds": 30,
-        "maximumMessageSize": 2048,
+        "maxMessageBytes": 2048,
         "delaySeconds": 0,
-        "loggingEnabled": True,
-        "tags": {"team": "media", "env": "test"},
+        "logging": True,
+        "tags": {"env": "test", "team": "media"},
     }
 
 
@@ -428,19 +430,11 @@ def test_auth_disabled_region_outputs_no_key(deploy):
 # -- emulator mode --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["attach", "create-role"])
-def test_emulator_mode_points_alicloud_providers_at_the_emulator_over_http(deploy, mode):
-    stack = deploy(settings_for(mode, emulator=EMULATOR))
-    providers = stack.of_type(ALICLOUD_PROVIDER)
-    assert len(providers) == (3 if mode == "create-role" else 2)
-    for provider in providers:
-        assert provider.plain("protocol") == "HTTP", provider.name
-        assert json.loads(provider.plain("endpoints")) == [{"mnsOpen": EMULATOR}]
-        assert provider.plain("skipRegionValidation") in (True, "true")
-
-
-def test_real_cloud_mode_leaves_alicloud_providers_on_defaults(deploy):
-    stack = deploy(settings_for("create-role"))
+@pytest.mark.parametrize("emulator", [None, EMULATOR])
+def test_emulator_mode_declares_the_same_resources(deploy, emulator):
+    """The emulator is a run-time setting of the dynamic providers, not of the program."""
+    stack = deploy(settings_for("create-role", emulator=emulator))
+    assert set(stack.resources) == set(expected_tree("create-role"))
     for provider in stack.of_type(ALICLOUD_PROVIDER):
         assert set(provider.inputs) == {"region"}, provider.name
 
@@ -537,12 +531,24 @@ def test_main_valid_config_declares_the_stack(monitor):
 
 
 def test_main_emulator_env_overrides_config(monitor, monkeypatch):
+    """A bad configured address is not checked when the environment names a good one."""
     monkeypatch.setenv("IMS_CALLBACKS_EMULATOR", EMULATOR)
-    pulumi.runtime.set_all_config({"ims-callbacks:callbacks": json.dumps(callbacks_config())})
+    pulumi.runtime.set_all_config(
+        {
+            "ims-callbacks:callbacks": json.dumps(callbacks_config()),
+            "ims-callbacks:emulator": "http://10.1.2.3:18100",
+        }
+    )
     run_main()
-    providers = [r for r in monitor.registrations().values() if r.type == ALICLOUD_PROVIDER]
-    assert providers
-    assert all(p.plain("protocol") == "HTTP" for p in providers)
+    assert set(monitor.registrations()) == set(expected_tree("attach"))
+
+
+def test_main_checks_the_emulator_address_from_the_environment(monitor, monkeypatch):
+    monkeypatch.setenv("IMS_CALLBACKS_EMULATOR", "http://10.1.2.3:18100")
+    pulumi.runtime.set_all_config({"ims-callbacks:callbacks": json.dumps(callbacks_config())})
+    with pytest.raises(pulumi.RunError, match="ims-callbacks:emulator: must be a plain-HTTP"):
+        run_main()
+    assert monitor.registrations() == {}
 
 
 def test_bad_config_problems_match_load_settings(monitor):

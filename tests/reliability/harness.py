@@ -58,7 +58,6 @@ READ_TIMEOUT_MS = int(Timeouts().read * 1000)
 """The provider's read timeout: a latency above it makes the client give up and retry."""
 EVENTS = ["FileUploadComplete", "ProduceMediaComplete"]
 CALLBACK_TYPE = "pulumi-python:dynamic/ims:EventCallback"
-QUEUE_TYPE = "alicloud:message/serviceQueue:ServiceQueue"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 STS_MARKER = "STSMARKERtokenDoNotLeak0123456789abcdef"
 
@@ -176,11 +175,6 @@ class Scenario:
         self.stack.write_config(self.config)
         for region, key in self.keys.items():
             self.stack.set_config(f"callbacks.regions.{region}.auth.key", key, secret=True)
-
-    def creates_queue(self, region: str) -> bool:
-        """Whether the stack creates an MNS queue in ``region`` (mns, not ``existing``)."""
-        value = self.config["ims-callbacks:callbacks"]["regions"][region]
-        return value.get("delivery") == "mns" and not (value.get("queue") or {}).get("existing")
 
     def plain_config(self) -> dict[str, Any]:
         """The configuration with the configured keys in plain text (for load_settings)."""
@@ -490,27 +484,6 @@ def kill_all(pids: Iterable[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def checkpoint_records(scenario: Scenario, resource_type: str, count: int) -> Callable[[], bool]:
-    """A condition: the file backend's checkpoint (read directly, as the CLI writes it after
-    every step) records ``count`` resources of ``resource_type``."""
-    path = (
-        scenario.stack.profile.state_dir
-        / "backend/.pulumi/stacks"
-        / PROJECT
-        / f"{scenario.stack.name}.json"
-    )
-
-    def recorded() -> bool:
-        try:
-            latest = json.loads(path.read_text())["checkpoint"]["latest"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
-        resources = (latest or {}).get("resources") or []
-        return sum(1 for r in resources if r.get("type") == resource_type) >= count
-
-    return recorded
-
-
 def calls_reached(
     emulator: EmulatorProcess, operation: str, n: int = 1, region: str | None = None
 ) -> Callable[[], bool]:
@@ -529,33 +502,21 @@ def recover(scenario: Scenario) -> list[str]:
 
     1. ``pulumi cancel --yes``: a killed CLI leaves the DIY backend's lock file
        (``.pulumi/locks/...``); cancel removes it (and is harmless when there is none);
-    2. a killed CLI leaves ``pending_operations`` (creates it could not confirm). A pending
-       MNS queue may exist already and CreateQueue is not idempotent, so pending queue creates
-       are imported (``pulumi refresh --import-pending-creates <urn> --import-pending-creates
-       <queue name>``); every other pending create is dropped with ``pulumi refresh
-       --clear-pending-creates`` (the callback's create is idempotent: it reads the live
-       setting first). Both refreshes also re-read every recorded resource;
+    2. ``pulumi refresh --yes --skip-preview --clear-pending-creates``: a killed CLI leaves
+       ``pending_operations`` (creates it could not confirm); they are dropped, and every
+       recorded resource is re-read. Both creates are safe to repeat: the callback's reads
+       the live setting first, and a queue this stack created (its owner tag) is taken back;
     3. ``pulumi up --yes --skip-preview``: creates what is missing.
 
     Returns the commands run. Raises (with the output) if a step fails.
     """
-    stack = scenario.stack
-    steps: list[tuple[str, ...]] = [("cancel", "--yes")]
-    stack.run(*steps[-1])
-    imports: list[str] = []
-    for op in scenario.pending_operations():
-        resource = op["resource"]
-        if op["type"] == "creating" and resource["type"] == QUEUE_TYPE:
-            name = str(resource["inputs"]["queueName"])
-            imports += ["--import-pending-creates", resource["urn"]]
-            imports += ["--import-pending-creates", name]
-    if imports:
-        steps.append(("refresh", "--yes", "--skip-preview", *imports))
-        stack.run(*steps[-1])
-    steps.append(("refresh", "--yes", "--skip-preview", "--clear-pending-creates"))
-    stack.run(*steps[-1])
-    steps.append(("up", "--yes", "--skip-preview"))
-    stack.run(*steps[-1])
+    steps: list[tuple[str, ...]] = [
+        ("cancel", "--yes"),
+        ("refresh", "--yes", "--skip-preview", "--clear-pending-creates"),
+        ("up", "--yes", "--skip-preview"),
+    ]
+    for step in steps:
+        scenario.stack.run(*step)
     return [f"pulumi {' '.join(s)}" for s in steps]
 
 

@@ -6,7 +6,12 @@ or non-plain emulator URLs; custom endpoints must be https; regions that would l
 aliyuncs.com are refused. Added here, all on loopback:
 
 * certificate verification is really on: an https endpoint with a self-signed certificate
-  fails the TLS handshake, is not retried, and receives no HTTP request (so no credentials);
+  fails the TLS handshake, is not retried, and receives no HTTP request (so no credentials),
+  also when ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` name that certificate (not consulted);
+* the trust store is the one endpoints.py documents: OpenSSL's default verify paths (the
+  system store, overridable with ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``) plus certifi. A
+  certificate named by ``SSL_CERT_FILE`` or found in ``SSL_CERT_DIR`` is accepted (this is how
+  a TLS-inspecting corporate proxy is trusted); the host name is still checked;
 * with an ambient HTTPS_PROXY (a non-Alibaba host) real-cloud mode only sends ``CONNECT
   ice.<region>.aliyuncs.com:443``: no AccessKey, signature, token or AuthKey in clear;
 * load_settings and Transport agree on emulator URLs: whatever load_settings accepts,
@@ -16,6 +21,7 @@ aliyuncs.com are refused. Added here, all on loopback:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import http.server
 import ipaddress
 import socket
@@ -98,8 +104,12 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.requests.append(self.requestline)
+        body = b'{"RequestId": "RID-TLS", "Success": true}'
         self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     do_GET = do_POST  # noqa: N815
 
@@ -107,11 +117,26 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
+_USED_PORTS: set[int] = set()
+
+
+def _server_on_a_fresh_port(handler: type[_Recorder]) -> http.server.ThreadingHTTPServer:
+    """A port no earlier test server in this process had: the SDK caches one session (and
+    SSLContext, built from the environment of that moment) per host and port."""
+    while True:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        port = server.server_address[1]
+        if port not in _USED_PORTS:
+            _USED_PORTS.add(port)
+            return server
+        server.server_close()
+
+
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[str, list[str], Path]]:
     cert, key = self_signed(tmp_path)
     handler = type("Recorder", (_Recorder,), {"requests": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _server_on_a_fresh_port(handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -124,48 +149,95 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, list[str], Path]]:
         server.server_close()
 
 
-SYSTEM_STORE = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "DOC BUG: components/aliyun/endpoints.py says TLS is verified against certifi's bundle, "
-        "'not the system store'; urllib3 also loads OpenSSL's default verify paths, so the "
-        "system store and SSL_CERT_FILE / SSL_CERT_DIR are trusted as well (the request, with "
-        "its credentials, reaches a server whose self-signed cert is named there). Fix the "
-        "docstring, or give the SDK an SSLContext that loads certifi only."
-    ),
-)
-
-
-@pytest.mark.parametrize(
-    "bundle_env",
-    [
-        None,
-        "REQUESTS_CA_BUNDLE",
-        "CURL_CA_BUNDLE",
-        pytest.param("SSL_CERT_FILE", marks=SYSTEM_STORE),
-    ],
-)
-def test_self_signed_endpoint_fails_tls_before_any_request(
-    tls_server: tuple[str, list[str], Path], monkeypatch: pytest.MonkeyPatch, bundle_env: str | None
-):
-    url, requests, cert = tls_server
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    if bundle_env:  # docs: the SDK verifies against certifi's bundle, not the environment's
-        monkeypatch.setenv(bundle_env, str(cert))
-    client = IceClient(
+
+
+def client_for(url: str) -> IceClient:
+    return IceClient(
         "cn-beijing",
         credential(),
         Transport(allow_custom_endpoint=url),
         ONE_ATTEMPT,
         Timeouts(2, 2),
     )
+
+
+def assert_refused(client: IceClient, requests: list[str]) -> None:
     with pytest.raises(CloudError) as info:
         client.set_callback(SETTING)
     assert info.value.code == "SSLError"
     assert not info.value.retryable  # certificate problems do not heal by retrying
     assert requests == []  # no HTTP request (and so no signed credentials) reached the server
     assert AUTH_KEY not in str(info.value)
+
+
+def openssl_subject_hash(cert_file: Path) -> str:
+    """``openssl x509 -hash`` of a certificate whose subject is already in canonical form.
+
+    OpenSSL names the files of a CA directory ``<hash>.0``: the first 4 bytes (little endian)
+    of the SHA-1 of the canonical subject DER without its outer SEQUENCE header. The test
+    certificate's subject (one UTF8String CN of lower-case ASCII) is already canonical.
+    """
+    der = x509.load_pem_x509_certificate(cert_file.read_bytes()).subject.public_bytes()
+    assert der[0] == 0x30  # a SEQUENCE
+    assert der[1] < 0x80  # short form length: 2 header bytes
+    digest = hashlib.sha1(der[2:], usedforsecurity=False).digest()
+    return f"{int.from_bytes(digest[:4], 'little'):08x}"
+
+
+@pytest.mark.parametrize("bundle_env", [None, "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_self_signed_endpoint_fails_tls_before_any_request(
+    tls_server: tuple[str, list[str], Path], monkeypatch: pytest.MonkeyPatch, bundle_env: str | None
+):
+    url, requests, cert = tls_server
+    no_proxies(monkeypatch)
+    if bundle_env:  # requests' environment variables: the SDK's Session.send never reads them
+        monkeypatch.setenv(bundle_env, str(cert))
+    assert_refused(client_for(url), requests)
+
+
+@pytest.mark.parametrize("how", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_certificate_trusted_through_openssl_env_is_accepted(
+    tls_server: tuple[str, list[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    how: str,
+):
+    """The documented trust: OpenSSL's default verify paths, which these two variables
+    override, plus certifi. The request (signed credentials included) reaches the server."""
+    url, requests, cert = tls_server
+    no_proxies(monkeypatch)
+    if how == "SSL_CERT_FILE":
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    else:
+        ca_dir = tmp_path / "ca-dir"
+        ca_dir.mkdir()
+        (ca_dir / f"{openssl_subject_hash(cert)}.0").write_bytes(cert.read_bytes())
+        monkeypatch.setenv("SSL_CERT_DIR", str(ca_dir))
+    client_for(url).set_callback(SETTING)  # TLS verified against the trusted certificate
+    assert len(requests) == 1
+    assert requests[0].startswith("POST /?")
+
+
+def test_openssl_env_adds_trust_but_never_turns_verification_off(
+    tls_server: tuple[str, list[str], Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """SSL_CERT_FILE naming some other certificate does not make the server's acceptable, and
+    a trusted certificate is still checked against the host name (its SAN is 127.0.0.1)."""
+    url, requests, cert = tls_server
+    no_proxies(monkeypatch)
+    (tmp_path / "other").mkdir()
+    other, _ = self_signed(tmp_path / "other")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    assert_refused(client_for(url), requests)
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # a new host name below: a new SSLContext
+    with pytest.raises(CloudError, match=r"(?i)mismatch") as info:
+        client_for(f"https://localhost:{urlsplit(url).port}").set_callback(SETTING)
+    assert info.value.code == "SSLError"
+    assert requests == []
 
 
 # -- an ambient proxy in real-cloud mode ------------------------------------------------------
