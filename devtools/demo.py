@@ -45,7 +45,7 @@ import yaml
 from devtools.engine import FAKES_BIN, INSTALL_SCRIPT, REPO_ROOT, EngineProfile, pulumi_bin_dir
 from devtools.receiver import CallbackReceiver, ReceiverError
 from devtools.stack import CliStack
-from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from emulator.auth import DEFAULT_ACCESS_KEY_SECRET
 from emulator.control import EmulatorControlError
 from emulator.testing import EmulatorProcess, EmulatorStartError, start_emulator
 
@@ -432,12 +432,7 @@ class Demo:
             bin_dir=bin_dir,
             state_dir=self.paths.pulumi_state.resolve(),
             passphrase=PASSPHRASE,
-            extra_path=(FAKES_BIN,),
-            extra_env={
-                # emulator-only credentials for the alicloud test double (it reads the env)
-                "ALIBABA_CLOUD_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEFAULT_ACCESS_KEY_SECRET,
-            },
+            extra_path=(FAKES_BIN,),  # the alicloud test double, for the RAM grant
         )
         overrides = {EMULATOR_URL_ENV: emulator_url} if emulator_url else {}
         self.stack = CliStack(REPO_ROOT, STACK, profile, env_overrides=overrides)

@@ -11,12 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
-from components.aliyun.endpoints import Transport, TransportError
 from components.core.fingerprint import redact
 from components.core.report import EXIT_ERROR, FORMATS, render, summary_line
 from components.core.settings import EMULATOR_ENV
-from components.drift.check import check
-from components.drift.stackfile import Project, StackFileError, load_project
+from components.drift.stackfile import (
+    Project,
+    StackFileError,
+    load_project,
+    start_key_derivations,
+)
 
 DEFAULT_WIDTH = 120
 
@@ -88,11 +91,20 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     env = os.environ if environ is None else environ
     try:
-        if args.emulator:
-            Transport(emulator=args.emulator)
         project = load_project(args.project_dir, args.stacks_dir)
         names = _selected(project, args)
-    except (StackFileError, TransportError) as exc:
+    except StackFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    # The key derivation (CPU, without the GIL) overlaps the SDK import (CPU, with the GIL).
+    start_key_derivations(project, names, env)
+    from components.aliyun.endpoints import Transport, TransportError  # noqa: PLC0415
+    from components.drift.check import check  # noqa: PLC0415
+
+    try:
+        if args.emulator:
+            Transport(emulator=args.emulator)
+    except TransportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     report, secrets = check(project, names, environ=env, checked_at=_now(), emulator=args.emulator)

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 PASSPHRASE_ENV = "PULUMI_CONFIG_PASSPHRASE"  # noqa: S105 - a variable name
 PASSPHRASE_FILE_ENV = "PULUMI_CONFIG_PASSPHRASE_FILE"  # noqa: S105 - a variable name
@@ -61,6 +62,45 @@ def _b64(text: str) -> bytes:
         raise PassphraseError("malformed value: not base64") from None
 
 
+_KEYS: dict[tuple[str, str], Future[bytes]] = {}
+_KEYS_LOCK = threading.Lock()
+
+
+def derive_key(passphrase: str, salt_b64: str) -> Future[bytes]:
+    """The stack key, derived once per process in a background thread.
+
+    hashlib releases the GIL while it hashes (about 0.2 s for a million iterations), so a
+    derivation started before the SDK is imported runs during that import.
+    """
+    with _KEYS_LOCK:
+        future = _KEYS.get((passphrase, salt_b64))
+        if future is None:
+            future = _KEYS[(passphrase, salt_b64)] = Future()
+            threading.Thread(target=_derive, args=(future, passphrase, salt_b64)).start()
+    return future
+
+
+def _derive(future: Future[bytes], passphrase: str, salt_b64: str) -> None:
+    try:
+        salt = _b64(salt_b64)
+        key = hashlib.pbkdf2_hmac(
+            "sha256", passphrase.encode("utf-8"), salt, ITERATIONS, dklen=KEY_BYTES
+        )
+    except PassphraseError as exc:
+        future.set_exception(exc)
+    else:
+        future.set_result(key)
+
+
+def salt_of(encryption_salt: str) -> tuple[str, str]:
+    """``(b64 salt, check value)`` of a stack file's ``encryptionsalt``."""
+    version, _, rest = encryption_salt.partition(":")
+    salt_b64, _, check = rest.partition(":")
+    if version != "v1" or not salt_b64 or not check:
+        raise PassphraseError("malformed encryptionsalt in the stack file")
+    return salt_b64, check
+
+
 def is_secure(value: object) -> bool:
     """True for a ``{secure: "v1:..."}`` mapping, Pulumi's form of an encrypted value."""
     return (
@@ -72,14 +112,8 @@ class Decrypter:
     """Decrypts a stack's values; raises :class:`PassphraseError` for a wrong passphrase."""
 
     def __init__(self, passphrase: str, encryption_salt: str) -> None:
-        version, _, rest = encryption_salt.partition(":")
-        salt_b64, _, check = rest.partition(":")
-        if version != "v1" or not salt_b64 or not check:
-            raise PassphraseError("malformed encryptionsalt in the stack file")
-        kdf = PBKDF2HMAC(
-            algorithm=hashes.SHA256(), length=KEY_BYTES, salt=_b64(salt_b64), iterations=ITERATIONS
-        )
-        self._aead = AESGCM(kdf.derive(passphrase.encode("utf-8")))
+        salt_b64, check = salt_of(encryption_salt)
+        self._aead = AESGCM(derive_key(passphrase, salt_b64).result())
         try:
             ok = self.decrypt(check) == CHECK_PLAINTEXT
         except PassphraseError:

@@ -10,7 +10,7 @@ the stack file sets the key.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,10 @@ from components.drift.passphrase import (
     PASSPHRASE_ENV,
     Decrypter,
     PassphraseError,
+    derive_key,
     has_secure,
     passphrase_from_env,
+    salt_of,
 )
 from components.drift.yamlv3 import YamlError, load
 
@@ -159,6 +161,30 @@ def read_stack(project: Project, stack: str, environ: Mapping[str, str]) -> Stac
         plaintexts=tuple(plaintexts),
         remedy=hint,
     )
+
+
+def start_key_derivations(
+    project: Project, stacks: Sequence[str], environ: Mapping[str, str]
+) -> None:
+    """Start deriving the keys of the stacks that have secrets, in the background.
+
+    Only an early start: any problem (a file, its salt, the passphrase) is left for
+    :func:`read_stack` to report.
+    """
+    try:
+        phrase = passphrase_from_env(environ)
+    except PassphraseError:
+        return
+    if phrase is None:
+        return
+    for stack in stacks:
+        try:
+            data = _read_yaml(project.stack_path(short_name(stack)), stack)
+            salt = data.get("encryptionsalt") if isinstance(data, Mapping) else None
+            if isinstance(salt, str) and has_secure(data.get("config")):
+                derive_key(phrase, salt_of(salt)[0])
+        except (StackFileError, PassphraseError):
+            continue
 
 
 def _decrypt(

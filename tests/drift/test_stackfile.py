@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from components.drift.passphrase import Decrypter, PassphraseError, is_secure, passphrase_from_env
-from components.drift.stackfile import StackFileError, load_project, read_stack
+from components.drift.stackfile import (
+    StackFileError,
+    load_project,
+    read_stack,
+    start_key_derivations,
+)
 from tests.drift.conftest import DATA, FIXTURE_AUTH_KEY, TEST_PASSPHRASE
 
 BOMB = "config:\n  a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
@@ -202,3 +209,34 @@ def test_values_from_the_current_cli_decrypt(tmp_path: Path):
     stack = read_stack(load_project(root), "fresh", {"PULUMI_CONFIG_PASSPHRASE": "p w"})
     assert stack.config["ims-callbacks:a"] == {"b": "Fresh0Value"}
     assert stack.plaintexts == ("Fresh0Value",)
+
+
+def test_key_derivation_started_early_is_the_one_read_stack_uses(project, monkeypatch):
+    """The CLI starts each stack's key derivation before importing the SDK; reading the stack
+    later waits for that derivation instead of deriving the key again."""
+    project.copy_fixture("secretcreds", "early")
+    calls: list[bytes] = []
+    real = hashlib.pbkdf2_hmac
+
+    def counting(name: str, password: bytes, *args: object, **kwargs: object) -> bytes:
+        calls.append(password)
+        return real(name, password, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counting)
+    phrase = f"{TEST_PASSPHRASE}-{project.root.name}"  # not derived by earlier tests
+    env = {"PULUMI_CONFIG_PASSPHRASE": phrase}
+    loaded = load_project(project.root)
+    start_key_derivations(loaded, ["early", "missing-stack"], env)  # a bad stack is skipped
+    deadline = time.monotonic() + 10
+    while not calls and time.monotonic() < deadline:  # it runs in a background thread
+        time.sleep(0.01)
+    assert calls == [phrase.encode()]
+    with pytest.raises(StackFileError, match="incorrect passphrase"):
+        read_stack(loaded, "early", env)  # the fixture's passphrase is TEST_PASSPHRASE
+    assert calls == [phrase.encode()], "derived once, not again"
+
+
+def test_no_passphrase_starts_no_derivation(project, monkeypatch):
+    project.copy_fixture("secretcreds", "early")
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", lambda *a, **k: pytest.fail("derived"))
+    start_key_derivations(load_project(project.root), ["early"], {})
