@@ -8,6 +8,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -51,6 +53,15 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_when_orphaned(server: EmulatorServer, every: float = 0.5) -> None:
+    """Shut the server down once its parent is gone (a SIGKILLed test run, for example)."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(every)
+    logging.getLogger(__name__).info("parent process %d is gone: stopping", parent)
+    server.shutdown()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the emulator until SIGINT/SIGTERM; print one ready line with the URL."""
     assume = Assumptions.parse(args.assume or [os.environ.get(ASSUME_ENV, "")])
@@ -72,6 +83,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     server = EmulatorServer(args.host, args.port, emulator)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    if args.exit_with_parent:
+        threading.Thread(target=_stop_when_orphaned, args=(server,), daemon=True).start()
     print(f"ims-emulator listening on {server.url}", flush=True)
     try:
         server.serve_forever()
@@ -204,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{rule}={'|'.join(switch.variants)}" for rule, switch in SWITCHES.items()),
     )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    serve.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started the emulator exits (used by tests)",
+    )
 
     reset = add("reset", cmd_reset, parents=[client])
     reset.add_argument(

@@ -115,6 +115,7 @@ def start_emulator(
         str(state_file),
         "--log-level",
         log_level,
+        "--exit-with-parent",
     ]
     if allow_external_delivery:
         cmd.append("--allow-external-delivery")

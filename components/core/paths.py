@@ -9,6 +9,15 @@ from collections.abc import Iterable
 _PLAIN = re.compile(r"[A-Za-z0-9_-]+")
 
 Loc = tuple[str | int, ...]
+SHOWN_CHARS = 64
+"""How much of a value from the stack file a message quotes (a hostile file can be huge)."""
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text``, or its first ``limit`` characters and how many more there are."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...(+{len(text) - limit} characters)"
 
 
 def format_path(parts: Iterable[str | int]) -> str:
@@ -21,8 +30,8 @@ def format_path(parts: Iterable[str | int]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _PLAIN.fullmatch(part):
+        elif _PLAIN.fullmatch(part) and len(part) <= SHOWN_CHARS:
             out += f".{part}" if out else part
         else:
-            out += f"[{json.dumps(part)}]"
+            out += f"[{json.dumps(clip(part))}]"
     return out

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from components.core.events import EVENT_NAMES
+from components.core.paths import SHOWN_CHARS, clip
 
 MAX_URL_BYTES = 256
 AUTH_KEY_MIN = 8  # our policy; the API documents only the maximum (ice-api.md §1.2)
@@ -35,6 +36,8 @@ _ROLE_RE = re.compile(r"[A-Za-z0-9.-]+")
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """Return ``"; did you mean 'X'?"`` for the closest candidate, or ``""``."""
+    if len(name) > SHOWN_CHARS:  # no name is that long; and difflib is quadratic
+        return ""
     options = {c.lower(): c for c in candidates}
     match = difflib.get_close_matches(name.lower(), list(options), n=1, cutoff=0.6)
     return f"; did you mean {options[match[0]]!r}?" if match else ""
@@ -45,7 +48,7 @@ def check_event(name: str) -> str:
     if name in EVENT_NAMES:
         return name
     raise ValueError(
-        f"unknown event {name!r}{suggest(name, EVENT_NAMES)} "
+        f"unknown event {clip(name)!r}{suggest(name, EVENT_NAMES)} "
         "(names are case-sensitive; the list is in components/core/events.py)"
     )
 
@@ -166,14 +169,17 @@ def check_tags(tags: Mapping[str, str]) -> dict[str, str]:
     if len(tags) > MAX_TAGS:
         raise ValueError(f"must have at most {MAX_TAGS} tags (got {len(tags)}); remove some")
     for key, value in tags.items():
+        shown = clip(key)
         if not 1 <= len(key) <= MAX_TAG_KEY:
-            raise ValueError(f"tag keys must be 1 to {MAX_TAG_KEY} characters; fix {key[:40]!r}")
+            raise ValueError(f"tag keys must be 1 to {MAX_TAG_KEY} characters; fix {shown!r}")
         if key.lower().startswith(("aliyun", "acs:")):
-            raise ValueError(f"tag key {key!r} must not start with 'aliyun' or 'acs:'; rename it")
+            raise ValueError(f"tag key {shown!r} must not start with 'aliyun' or 'acs:'; rename it")
         if key == OWNER_TAG:
             raise ValueError(f"tag key {key!r} is set by ims-callbacks itself; remove it")
         if len(value) > MAX_TAG_VALUE:
-            raise ValueError(f"the value of tag {key!r} must be at most {MAX_TAG_VALUE} characters")
+            raise ValueError(
+                f"the value of tag {shown!r} must be at most {MAX_TAG_VALUE} characters"
+            )
     return dict(sorted(tags.items()))
 
 

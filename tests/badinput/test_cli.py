@@ -14,7 +14,8 @@ import pytest
 from devtools.stack import make_project
 from emulator.testing import EmulatorProcess
 from tests.badinput.corpus import CORPUS, load_case
-from tests.reliability.harness import RecordingStack, engine_profile
+from tests.engine_profile import engine_profile
+from tests.reliability.harness import RecordingStack
 
 pytestmark = pytest.mark.engine
 

@@ -24,7 +24,8 @@ from components.drift.stackfile import StackFileError, load_project, read_stack
 from devtools.stack import make_project
 from emulator.testing import EmulatorProcess
 from tests.badinput.corpus import CORPUS, load_case
-from tests.reliability.harness import RecordingStack, engine_profile
+from tests.engine_profile import engine_profile
+from tests.reliability.harness import RecordingStack
 
 ODD_SCALARS: dict[str, str] = {
     # name: the queue block of an otherwise valid mns region

@@ -925,3 +925,25 @@ def test_settings_pickle_round_trip():
         {"regions": {"cn-beijing": {**HTTP, "auth": {"key": KEY}}, "cn-shanghai": MNS}}
     )
     assert pickle.loads(pickle.dumps(settings)) == settings  # noqa: S301
+
+
+def test_huge_names_from_the_stack_file_are_clipped_in_messages():
+    """A hostile file cannot make one problem line as long as itself."""
+    huge = "x" * 200_000
+    with pytest.raises(ConfigError) as caught:
+        load(
+            {
+                "regions": {
+                    huge: {"delivery": "http", "url": "https://hooks.example.com/ims"},
+                    "cn-beijing": {
+                        "delivery": "mns",
+                        "events": [huge],
+                        "queue": {"tags": {huge: "v"}},
+                    },
+                },
+            }
+        )
+    lines = str(caught.value).splitlines()[1:]
+    assert len(lines) == 3
+    assert all(len(line) < 400 for line in lines), [len(line) for line in lines]
+    assert all("...(+199936 characters)" in line for line in lines), lines

@@ -10,12 +10,14 @@ from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.ice import IceClient
 from components.core.callback import CallbackSetting
-from devtools.engine import FAKES_BIN, EngineProfile
+from devtools.engine import EngineProfile
 from devtools.stack import CliStack, make_project
+from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess
+from tests.engine_profile import engine_profile
 
-EMULATOR_KEY_ID = "IMSEMULATORKEYID"
-EMULATOR_SECRET = "ims-emulator-local-secret"
+EMULATOR_KEY_ID = DEFAULT_ACCESS_KEY_ID
+EMULATOR_SECRET = DEFAULT_ACCESS_KEY_SECRET
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -29,17 +31,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def profile(pulumi_bin: Path, tmp_path: Path, emulator: EmulatorProcess) -> EngineProfile:
     """Offline engine profile: file backend in tmp, alicloud test double, emulator credentials."""
-    return EngineProfile(
-        bin_dir=pulumi_bin,
-        state_dir=tmp_path / "pulumi",
-        extra_path=(FAKES_BIN,),
-        extra_env={
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": EMULATOR_KEY_ID,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": EMULATOR_SECRET,
-            "FAKE_ALICLOUD_LOG": str(tmp_path / "fake-alicloud.jsonl"),
-            "IMS_CALLBACKS_EMULATOR": emulator.base_url,
-        },
-    )
+    return engine_profile(pulumi_bin, tmp_path, emulator)
 
 
 @pytest.fixture

@@ -24,10 +24,10 @@ import pytest
 
 from devtools.demo import DEMO_DIR_ENV
 from devtools.engine import REPO_ROOT
+from tests.engine.conftest import EMULATOR_SECRET
 
 RECEIVER_PORT = 18199
 HANGZHOU_KEY = "LocalDemoKey2026"
-EMULATOR_SECRET = "ims-emulator-local-secret"
 STACK_FILE = REPO_ROOT / "stacks" / "Pulumi.local.yaml"
 PORT_WAIT_S = 240.0
 DEMO_BUDGET_S = 180.0

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from emulator.testing import EmulatorProcess
-from tests.reliability.harness import Scenario, engine_profile
+from tests.engine_profile import engine_profile
+from tests.reliability.harness import Scenario
 
 HERE = Path(__file__).parent
 

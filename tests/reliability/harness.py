@@ -36,7 +36,7 @@ from components.core.callback import CallbackSetting
 from components.core.compare import compare
 from components.core.settings import load_settings
 from components.drift.cli import main as drift_main
-from devtools.engine import FAKES_BIN, EngineProfile
+from devtools.engine import EngineProfile
 from devtools.stack import CliStack, make_project
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.faults import FaultKind
@@ -116,26 +116,6 @@ class RecordingStack(CliStack):
         self.seconds.append((args[0], time.monotonic() - started))
         self.transcript.append((f"pulumi {' '.join(args)}", proc.stdout + proc.stderr))
         return proc
-
-
-def engine_profile(
-    pulumi_bin: Path, tmp_path: Path, emulator: EmulatorProcess, **extra_env: str
-) -> EngineProfile:
-    """Offline engine profile with emulator credentials; glog files land in tmp_path/tmp."""
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEFAULT_ACCESS_KEY_SECRET,
-        "FAKE_ALICLOUD_LOG": str(tmp_path / "fake-alicloud.jsonl"),
-        "IMS_CALLBACKS_EMULATOR": emulator.base_url,
-        "TMPDIR": str(tmpdir),
-        "HOME": str(tmp_path / "home"),
-    }
-    env.update(extra_env)
-    return EngineProfile(
-        bin_dir=pulumi_bin, state_dir=tmp_path / "pulumi", extra_path=(FAKES_BIN,), extra_env=env
-    )
 
 
 @dataclass

@@ -18,7 +18,8 @@ import pytest
 
 from devtools.engine import pulumi_bin_dir
 from emulator.testing import EmulatorProcess, start_emulator
-from tests.reliability.harness import SET, STS_MARKER, Scenario, engine_profile, record_figures
+from tests.engine_profile import engine_profile
+from tests.reliability.harness import SET, STS_MARKER, Scenario, record_figures
 from tests.security.scan import SecretAudit
 
 pytestmark = pytest.mark.engine
