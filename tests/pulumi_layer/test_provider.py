@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import dill  # type: ignore[import-untyped]
 import pulumi.dynamic as dyn
 import pytest
-from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.aliyun.credentials import resolve_credentials
@@ -31,8 +29,9 @@ from components.core.fingerprint import fingerprint
 from components.core.rules import auth_key_problems
 from components.core.settings import QueueSettings
 from components.pulumi_layer.provider import AUTH_KEY_LENGTH, EventCallbackProvider
-from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from emulator.testing import EmulatorProcess, start_emulator
+from emulator.auth import DEFAULT_ACCESS_KEY_SECRET
+from emulator.testing import EmulatorProcess
+from tests.pulumi_layer.conftest import configured, stack_config
 
 MNS_REGION = "cn-shanghai"
 HTTP_REGION = "cn-beijing"
@@ -41,22 +40,7 @@ URL = "https://hooks.example.com/ims"
 EVENTS = ["ProduceMediaComplete", "FileUploadComplete"]
 KEY = "Configured0Key42"
 LIVE_KEY = "LiveConsole9Key"
-EMULATOR_KEY = "ims-callbacks:emulator"
 PROVIDER = serialize_provider(EventCallbackProvider())
-
-
-def stack_config(emu: EmulatorProcess) -> dict[str, str]:
-    return {
-        EMULATOR_KEY: emu.base_url,
-        "alicloud:accessKey": DEFAULT_ACCESS_KEY_ID,
-        "alicloud:secretKey": DEFAULT_ACCESS_KEY_SECRET,
-    }
-
-
-def configured_provider(emu: EmulatorProcess) -> EventCallbackProvider:
-    provider = EventCallbackProvider()
-    provider.configure(dyn.ConfigureRequest(Config(stack_config(emu), "ims-callbacks")))
-    return provider
 
 
 def mns_inputs(**changes: Any) -> dict[str, Any]:
@@ -182,17 +166,11 @@ class Harness:
         self.provider.delete(res.id, dict(res.outputs))
 
 
-@pytest.fixture(scope="module")
-def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    with start_emulator(tmp_path_factory.mktemp("emulator") / "state.json") as emu:
-        yield emu
-
-
 @pytest.fixture
 def h(emulator_process: EmulatorProcess) -> Harness:
     """Empty emulator state, zero counters, and a freshly configured provider."""
     emulator_process.control.reset()
-    return Harness(emulator_process, configured_provider(emulator_process))
+    return Harness(emulator_process, configured(EventCallbackProvider(), emulator_process))
 
 
 def live_http(**changes: Any) -> CallbackSetting:

@@ -9,14 +9,11 @@ and the emulator's per-operation counters check what went on the wire.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import dill  # type: ignore[import-untyped]
-import pulumi.dynamic as dyn
 import pytest
-from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.aliyun.credentials import resolve_credentials
@@ -27,14 +24,14 @@ from components.core.models import QueueSettings
 from components.core.ownership import OWNER_TAG, owner_value, with_owner
 from components.pulumi_layer.queue import ATTRIBUTES, QueueProvider, queue_inputs
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
-from emulator.testing import EmulatorProcess, start_emulator
+from emulator.testing import EmulatorProcess
+from tests.pulumi_layer.conftest import configured, stack_config
 
 REGION = "cn-shanghai"
 OTHER_REGION = "cn-beijing"
 NAME = "ice-callback-queue-test"
 OWNER = owner_value("ims-callbacks", "test")
 TAGS = (("env", "test"), ("team", "media"))
-EMULATOR_KEY = "ims-callbacks:emulator"
 PROVIDER = serialize_provider(QueueProvider())
 
 SETTINGS = QueueSettings(
@@ -79,20 +76,6 @@ def expected_live(props: dict[str, Any], tags: tuple[tuple[str, str], ...] = TAG
     )
 
 
-def stack_config(emu: EmulatorProcess) -> dict[str, str]:
-    return {
-        EMULATOR_KEY: emu.base_url,
-        "alicloud:accessKey": DEFAULT_ACCESS_KEY_ID,
-        "alicloud:secretKey": DEFAULT_ACCESS_KEY_SECRET,
-    }
-
-
-def configured_provider(emu: EmulatorProcess) -> QueueProvider:
-    provider = QueueProvider()
-    provider.configure(dyn.ConfigureRequest(Config(stack_config(emu), "ims-callbacks")))
-    return provider
-
-
 @dataclass
 class Harness:
     """The configured provider plus direct (counted) access to the emulator's queues."""
@@ -124,17 +107,11 @@ class Harness:
         return str(result.id), result.outs
 
 
-@pytest.fixture(scope="module")
-def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    with start_emulator(tmp_path_factory.mktemp("emulator") / "state.json") as emu:
-        yield emu
-
-
 @pytest.fixture
 def h(emulator_process: EmulatorProcess) -> Harness:
     """Empty emulator state, zero counters, and a freshly configured provider."""
     emulator_process.control.reset()
-    return Harness(emulator_process, configured_provider(emulator_process))
+    return Harness(emulator_process, configured(QueueProvider(), emulator_process))
 
 
 # -- queue_inputs ---------------------------------------------------------------------------
