@@ -3,6 +3,7 @@ dynamic providers configured against a module-wide emulator the way the engine d
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 from typing import TypeVar
@@ -10,6 +11,7 @@ from typing import TypeVar
 import pulumi.dynamic as dyn
 import pytest
 from pulumi.dynamic.config import Config
+from pulumi.dynamic.dynamic import serialize_provider
 
 from components.core.settings import EMULATOR_KEY
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
@@ -60,3 +62,8 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
     """One emulator per test module (tests reset its state)."""
     with start_emulator(tmp_path_factory.mktemp("emulator") / "state.json") as emu:
         yield emu
+
+
+def pickled(provider: dyn.ResourceProvider) -> bytes:
+    """The bytes Pulumi stores in the state as the resource's ``__provider``."""
+    return base64.b64decode(serialize_provider(provider))

@@ -10,12 +10,10 @@ setting. The emulator counts API calls per operation: "one Get, no Set" is check
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass
 from typing import Any
 
-import dill  # type: ignore[import-untyped]
 import pulumi.dynamic as dyn
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
@@ -31,7 +29,7 @@ from components.core.settings import QueueSettings
 from components.pulumi_layer.provider import AUTH_KEY_LENGTH, EventCallbackProvider
 from emulator.auth import DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess
-from tests.pulumi_layer.conftest import configured, stack_config
+from tests.pulumi_layer.conftest import configured, pickled, stack_config
 
 MNS_REGION = "cn-shanghai"
 HTTP_REGION = "cn-beijing"
@@ -558,22 +556,9 @@ def test_delete_retain_leaves_the_setting_alone(h):
 # -- what Pulumi pickles into the state ------------------------------------------------------
 
 
-def _payload(provider: EventCallbackProvider) -> bytes:
-    return base64.b64decode(serialize_provider(provider))
-
-
-def test_serialized_provider_is_a_small_reference():
-    payload = _payload(EventCallbackProvider())
-    assert len(payload) < 256
-    assert b"components.pulumi_layer.provider" in payload
-    assert b"EventCallbackProvider" in payload
-    restored = dill.loads(payload)  # noqa: S301 - our own bytes
-    assert type(restored) is EventCallbackProvider
-
-
 def test_configured_provider_pickle_carries_no_secrets(h):
     res = h.up_new(http_inputs(authKey=""))
-    payload = _payload(h.provider)
+    payload = pickled(h.provider)
     for secret in (DEFAULT_ACCESS_KEY_SECRET, res.outputs["authKey"]):
         assert secret.encode() not in payload
     assert len(payload) < 256
