@@ -7,8 +7,8 @@ All dynamic resources share one provider process, which calls every region in pa
 
 ``create`` tags the queue with its owner stack. A queue left by an interrupted ``pulumi up``
 (created, but not recorded) is taken back on the rerun; a queue made by anybody else is
-refused, never taken over. ``read`` reports the live attributes, so ``pulumi refresh`` shows
-a queue changed or deleted in the console. Tags can only be set at CreateQueue: changing them
+refused, never taken over, and never updated or deleted. ``read`` reports the live
+attributes, so ``pulumi refresh`` shows a queue changed or deleted in the console. Tags can only be set at CreateQueue: changing them
 later is refused in ``check`` with the two ways out.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 # ruff: noqa: PLC0415 - the SDK is imported in the provider process only (see runtime.py)
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic as dyn
@@ -25,6 +25,9 @@ from components.core.models import QueueSettings
 from components.core.ownership import OWNER_TAG, owned_by, owner_value, with_owner
 from components.core.regions import REGION_IDS
 from components.pulumi_layer.runtime import RuntimeProvider
+
+if TYPE_CHECKING:
+    from components.aliyun.mns import MnsClient, QueueAttributes
 
 # Input property -> QueueSettings field, for the attributes SetQueueAttributes can change.
 ATTRIBUTES = {
@@ -116,13 +119,18 @@ class QueueProvider(RuntimeProvider):
         return dyn.CreateResult(f"{region}/{queue.name}", dict(props))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
-        """SetQueueAttributes with every managed attribute."""
-        self.runtime.mns(str(news["region"])).update_queue(_settings(news))
+        """SetQueueAttributes with every managed attribute, on the queue this stack created."""
+        region, queue = str(news["region"]), _settings(news)
+        client = self.runtime.mns(region)
+        if _owned(client, news) is None:
+            raise RuntimeError(_replaced(region, queue.name))
+        client.update_queue(queue)
         return dyn.UpdateResult(dict(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
-        """The live attributes; an empty id when the queue is gone (Pulumi drops it)."""
-        live = self.runtime.mns(str(props["region"])).get_queue(str(props["queueName"]))
+        """The live attributes; an empty id (Pulumi drops the resource) when the queue is gone,
+        or was deleted and made again by somebody else (it lacks this stack's owner tag)."""
+        live = _owned(self.runtime.mns(str(props["region"])), props)
         if live is None:
             return dyn.ReadResult("", {})
         outs = dict(props)
@@ -131,8 +139,26 @@ class QueueProvider(RuntimeProvider):
         return dyn.ReadResult(id_, outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """DeleteQueue (a queue already gone is fine)."""
-        self.runtime.mns(str(props["region"])).delete_queue(str(props["queueName"]))
+        """DeleteQueue; a queue already gone, or somebody else's by now, is left alone."""
+        client = self.runtime.mns(str(props["region"]))
+        if _owned(client, props) is not None:
+            client.delete_queue(str(props["queueName"]))
+
+
+def _owned(client: MnsClient, props: Mapping[str, Any]) -> QueueAttributes | None:
+    """The live queue of ``props``, or None if it is gone or lacks the stack's owner tag."""
+    live = client.get_queue(str(props["queueName"]))
+    if live is None or not owned_by(dict(live.tags), str(props["owner"])):
+        return None
+    return live
+
+
+def _replaced(region: str, name: str) -> str:
+    return (
+        f"MNS queue {name!r} in {region} is gone or no longer the one this stack created "
+        f"(it lacks the stack's owner tag); run `pulumi refresh` and then `pulumi up`, which "
+        f"creates it again or says why it cannot"
+    )
 
 
 def _tags_changed(region: str, name: str, tags: Mapping[str, str]) -> str:

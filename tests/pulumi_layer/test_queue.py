@@ -335,7 +335,8 @@ def test_update_sets_every_attribute(h):
     h.zero()
     result = h.provider.update(id_, outs, news)
     assert result.outs == news
-    assert (h.calls("SetQueueAttributes"), h.calls()) == (1, 1)
+    # One read to make sure the queue is still this stack's, then the update.
+    assert (h.calls("GetQueueAttributes"), h.calls("SetQueueAttributes"), h.calls()) == (1, 1, 2)
     # Tags (incl. the owner tag) are kept: SetQueueAttributes does not touch them.
     assert h.live() == expected_live(news, (*TAGS, (OWNER_TAG, OWNER)))
 
@@ -390,7 +391,7 @@ def test_delete_removes_the_queue(h):
     id_, outs = h.create(inputs())
     h.zero()
     h.provider.delete(id_, dict(outs))
-    assert h.calls("DeleteQueue") == 1
+    assert (h.calls("GetQueueAttributes"), h.calls("DeleteQueue")) == (1, 1)
     assert h.live() is None
 
 
@@ -399,8 +400,38 @@ def test_delete_of_a_queue_already_gone_is_not_an_error(h):
     h.provider.delete(id_, dict(outs))
     h.zero()
     h.provider.delete(id_, dict(outs))
-    assert h.calls("DeleteQueue") == 1
+    assert (h.calls("GetQueueAttributes"), h.calls("DeleteQueue")) == (1, 0)
     assert h.live() is None
+
+
+def _replaced_by_someone_else(h: Any) -> tuple[str, dict[str, Any]]:
+    """A managed queue, deleted in the console and made again, untagged, by somebody else."""
+    id_, outs = h.create(inputs())
+    h.provider.delete(id_, dict(outs))
+    h.mns().create_queue(replace(SETTINGS, retention_seconds=600, tags=()))
+    return id_, dict(outs)
+
+
+def test_read_drops_a_queue_that_somebody_else_made_again(h):
+    id_, outs = _replaced_by_someone_else(h)
+    assert h.provider.read(id_, outs).id == ""
+
+
+def test_update_refuses_a_queue_that_somebody_else_made_again(h):
+    id_, outs = _replaced_by_someone_else(h)
+    with pytest.raises(RuntimeError, match="no longer the one this stack created"):
+        h.provider.update(id_, outs, inputs(**OTHER_ATTRIBUTES))
+    live = h.live()
+    assert live is not None
+    assert live.retention_seconds == 600  # untouched
+
+
+def test_delete_leaves_a_queue_that_somebody_else_made_again(h):
+    id_, outs = _replaced_by_someone_else(h)
+    h.zero()
+    h.provider.delete(id_, outs)
+    assert h.calls("DeleteQueue") == 0
+    assert h.live() is not None
 
 
 def test_delete_leaves_other_queues_alone(h):
