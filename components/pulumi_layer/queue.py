@@ -8,8 +8,8 @@ All dynamic resources share one provider process, which calls every region in pa
 ``create`` tags the queue with its owner stack. A queue left by an interrupted ``pulumi up``
 (created, but not recorded) is taken back on the rerun; a queue made by anybody else is
 refused, never taken over, and never updated or deleted. ``read`` reports the live
-attributes, so ``pulumi refresh`` shows a queue changed or deleted in the console. Tags can only be set at CreateQueue: changing them
-later is refused in ``check`` with the two ways out.
+attributes, so ``pulumi refresh`` shows a queue changed or deleted in the console. Tags can
+only be set at CreateQueue: changing them later is refused in ``check`` with the two ways out.
 """
 
 from __future__ import annotations
