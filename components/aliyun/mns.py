@@ -140,7 +140,11 @@ class MnsClient(RegionalClient[MnsSdk]):
             or None,
         )
         try:
-            self._call("CreateQueue", lambda: self._client().create_queue(request))
+            self._call(
+                "CreateQueue",
+                lambda: self._client().create_queue(request),
+                expected=frozenset({QUEUE_ALREADY_EXIST}),  # callers decide: logged at INFO
+            )
         except CloudError as exc:
             if exc.code != QUEUE_ALREADY_EXIST or exc.attempts < 2:
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -74,10 +75,11 @@ def test_list_queues_by_prefix_over_pages(
     assert "other-queue" in client.list_queues()
 
 
-def test_duplicate_create_is_a_clear_error(
-    mns: Callable[[str], MnsClient], count: Callable[..., int]
+def test_duplicate_create_is_a_clear_error_logged_at_info(
+    mns: Callable[[str], MnsClient], count: Callable[..., int], caplog: pytest.LogCaptureFixture
 ) -> None:
     mns("cn-beijing").create_queue(settings())
+    caplog.set_level(logging.INFO, logger="ims_callbacks")
     with pytest.raises(CloudError) as info:
         mns("cn-beijing").create_queue(settings())
     assert (info.value.operation, info.value.code, info.value.http_status) == (
@@ -86,6 +88,9 @@ def test_duplicate_create_is_a_clear_error(
         409,
     )
     assert count("CreateQueue") == 2
+    # The caller decides (a rerun takes its own queue back): no warning in `pulumi up` output.
+    failed = [r for r in caplog.records if "QueueAlreadyExist" in r.getMessage()]
+    assert [r.levelno for r in failed] == [logging.INFO]
 
 
 def test_out_of_range_attribute_is_not_retried(
