@@ -79,6 +79,19 @@ class QueueAttributes:
         )
 
 
+def _attribute_args(settings: QueueSettings) -> dict[str, Any]:
+    """The queue name and attributes, as CreateQueue and SetQueueAttributes both name them."""
+    return {
+        "queue_name": settings.name,
+        "message_retention_period": settings.retention_seconds,
+        "visibility_timeout": settings.visibility_timeout_seconds,
+        "polling_wait_seconds": settings.polling_wait_seconds,
+        "maximum_message_size": settings.max_message_bytes,
+        "delay_seconds": settings.delay_seconds,
+        "enable_logging": settings.logging,
+    }
+
+
 class MnsClient(RegionalClient[MnsSdk]):
     """Queue management for one region (see :class:`RegionalClient`)."""
 
@@ -126,13 +139,7 @@ class MnsClient(RegionalClient[MnsSdk]):
         queue has exactly the requested attributes and tags; otherwise it is raised.
         """
         request = CreateQueueRequest(
-            queue_name=settings.name,
-            message_retention_period=settings.retention_seconds,
-            visibility_timeout=settings.visibility_timeout_seconds,
-            polling_wait_seconds=settings.polling_wait_seconds,
-            maximum_message_size=settings.max_message_bytes,
-            delay_seconds=settings.delay_seconds,
-            enable_logging=settings.logging,
+            **_attribute_args(settings),
             tag=[
                 CreateQueueRequestTag(key=k, value=v)
                 for k, v in sorted(dict(settings.tags).items())
@@ -156,15 +163,7 @@ class MnsClient(RegionalClient[MnsSdk]):
 
         Tags are not touched: mns-open 2022-01-19 can only set them at CreateQueue.
         """
-        request = SetQueueAttributesRequest(
-            queue_name=settings.name,
-            message_retention_period=settings.retention_seconds,
-            visibility_timeout=settings.visibility_timeout_seconds,
-            polling_wait_seconds=settings.polling_wait_seconds,
-            maximum_message_size=settings.max_message_bytes,
-            delay_seconds=settings.delay_seconds,
-            enable_logging=settings.logging,
-        )
+        request = SetQueueAttributesRequest(**_attribute_args(settings))
         self._call("SetQueueAttributes", lambda: self._client().set_queue_attributes(request))
 
     def delete_queue(self, name: str) -> bool:
