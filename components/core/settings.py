@@ -269,7 +269,8 @@ def _resolve(
     report: _Report,
 ) -> RegionSettings | None:
     """Turn a valid RegionConfig into RegionSettings; warn about risky choices."""
-    for event in normalize_events(config.events):
+    events = normalize_events(config.events)
+    for event in events:
         if deprecation := EVENTS_BY_NAME[event].deprecated:
             report.warn(at("events"), f"{event} is deprecated: {deprecation}")
     queue = _resolve_queue(region, config, at, names, report) if config.delivery == "mns" else None
@@ -287,7 +288,7 @@ def _resolve(
         delivery=config.delivery,
         url=config.url if config.delivery == "http" else None,
         queue=queue,
-        events=normalize_events(config.events),
+        events=events,
         auth_enabled=enabled,
         auth_key=key if isinstance(key, SecretStr) else None,
         auth_key_encrypted=isinstance(key, EncryptedKey),
