@@ -13,7 +13,7 @@ import yaml
 
 from devtools.engine import REPO_ROOT, EngineProfile
 
-PROJECT_LINKS = ("components", "__main__.py")
+PROJECT_LINKS = ("components", "__main__.py", "provider")
 
 
 def make_project(dest: Path) -> Path:

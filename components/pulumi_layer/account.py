@@ -11,8 +11,9 @@ from pulumi_alicloud.ram import Role
 
 from components.core.settings import StackSettings
 from components.pulumi_layer.region import Grant, RegionCallbacks
+from components.pulumi_layer.resources import COMPONENT_TYPE
 
-COMPONENT_TYPE = "ims-callbacks:index:ImsCallbacks"
+OLD_COMPONENT_TYPE = "ims-callbacks:index:ImsCallbacks"
 IMS_SERVICE = "ice.aliyuncs.com"
 RAM_REGION = "cn-hangzhou"
 """RAM is global (ram.aliyuncs.com); the alicloud provider still wants a region. A fixed one
@@ -45,6 +46,9 @@ class ImsCallbacks(pulumi.ComponentResource):
         self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         """Declare the optional IMS role and one region component per configured region."""
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=OLD_COMPONENT_TYPE)])
+        )
         super().__init__(COMPONENT_TYPE, name, None, opts)
         grant = self._grant(name, settings)
         self.regions = {

@@ -10,10 +10,10 @@ import pulumi
 from pulumi_alicloud.ram import Policy, RolePolicyAttachment
 
 from components.core.settings import RegionSettings
-from components.pulumi_layer.provider import EventCallback
-from components.pulumi_layer.queue import CallbackQueue
+from components.pulumi_layer.resources import REGION_COMPONENT_TYPE as COMPONENT_TYPE
+from components.pulumi_layer.resources import CallbackQueue, EventCallback
 
-COMPONENT_TYPE = "ims-callbacks:index:RegionCallbacks"
+OLD_COMPONENT_TYPE = "ims-callbacks:index:RegionCallbacks"
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ class RegionCallbacks(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the queue (unless existing), the grant (unless skipped) and the setting."""
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=OLD_COMPONENT_TYPE)])
+        )
         super().__init__(COMPONENT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         depends: list[pulumi.Resource] = []
@@ -83,24 +86,12 @@ class RegionCallbacks(pulumi.ComponentResource):
                         opts=with_provider,
                     )
                 )
-        desired = settings.desired()
-        key = settings.auth_key.get_secret_value() if settings.auth_key else ""
         self.callback = EventCallback(
             f"{name}-callback",
-            {
-                "region": settings.region,
-                "callbackType": desired.callback_type,
-                "url": desired.url,
-                "queueName": desired.queue_name,
-                "events": list(desired.events),
-                "authEnabled": desired.auth_enabled,
-                "authKey": pulumi.Output.secret(key),
-                "adopt": settings.adopt,
-                "onDelete": settings.on_delete,
-                "checkQueue": bool(queue is not None and queue.existing),
-            },
+            settings,
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends)),
         )
+        desired = settings.desired()
         self.outputs: dict[str, Any] = {
             "delivery": desired.callback_type,
             "url": desired.url or None,

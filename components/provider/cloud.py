@@ -1,0 +1,64 @@
+"""The provider's way to the cloud: credentials and endpoint from provider config, calls off-loop.
+
+The SDK clients are blocking (the official Tea clients, with retries around them). The SDK's
+gRPC server runs every RPC on one asyncio loop, so each call runs in a thread pool: the
+engine's parallel reads (refresh reads every region at once) then take about one round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from components.aliyun.credentials import CONFIG_KEYS as ALICLOUD_KEYS
+from components.aliyun.credentials import resolve_credentials
+from components.aliyun.endpoints import Transport
+from components.aliyun.ice import IceClient
+from components.aliyun.mns import MnsClient
+
+T = TypeVar("T")
+
+CREDENTIAL_SETTINGS: tuple[str, ...] = tuple(k.split(":", 1)[1] for k in ALICLOUD_KEYS)
+"""Provider settings (``ims:<name>``) that feed the credential chain as ``alicloud:<name>``."""
+
+_WORKERS = 16  # enough for every region of a stack at once; the calls only wait on the network
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """Clients for one configured provider. ``settings`` holds ``ims:`` config, short keys."""
+
+    settings: Mapping[str, str] = field(default_factory=dict)
+    _pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(_WORKERS, thread_name_prefix="ims-cloud"),
+        repr=False,
+        compare=False,
+    )
+
+    def _credentials_config(self) -> dict[str, str]:
+        return {
+            f"alicloud:{name}": value
+            for name in CREDENTIAL_SETTINGS
+            if (value := self.settings.get(name))
+        }
+
+    def transport(self) -> Transport:
+        """The emulator from ``$IMS_CALLBACKS_EMULATOR`` or ``ims:emulator``, else the cloud."""
+        return Transport.from_settings(self.settings.get("emulator") or None)
+
+    def ice(self, region: str) -> IceClient:
+        """A fresh ICE client for ``region`` (credentials resolved now, from config and env)."""
+        return IceClient(region, resolve_credentials(self._credentials_config()), self.transport())
+
+    def mns(self, region: str) -> MnsClient:
+        """A fresh MNS management client for ``region``."""
+        return MnsClient(region, resolve_credentials(self._credentials_config()), self.transport())
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """Run a blocking client call in the pool, so other RPCs go on meanwhile."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args))

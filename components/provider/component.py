@@ -1,0 +1,61 @@
+"""``ims:index:ImsCallbacks`` for programs in any language: the Python component, built here.
+
+The engine sends ``Construct`` with the component's inputs; the same ``ImsCallbacks`` the
+Python program uses declares its children, whose own CRUD comes back to this provider.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.errors import InputPropertiesError
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import PropertyValue
+
+from components.core.errors import ConfigError
+from components.core.settings import CALLBACKS_KEY, load_settings
+from components.provider.properties import plain, wrap
+
+
+async def _resolve(value: Any) -> PropertyValue:
+    """A component output (Outputs nested in plain data) as one property value."""
+    if isinstance(value, pulumi.Output):
+        if not await value.is_known():
+            return PropertyValue.computed()
+        secret = await value.is_secret()
+        resolved = await _resolve(await value.future())
+        return resolved.with_secret(secret or resolved.is_secret)
+    if isinstance(value, Mapping):
+        return PropertyValue({str(k): await _resolve(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return PropertyValue([await _resolve(v) for v in value])
+    return wrap(value)
+
+
+async def construct(request: p.ConstructRequest) -> p.ConstructResponse:
+    """Validate ``callbacks`` like the stack config, then declare the component."""
+    # Imported here: pulumi_alicloud costs a second, and only a component needs it.
+    from components.pulumi_layer.account import ImsCallbacks  # noqa: PLC0415
+
+    callbacks = request.inputs.get("callbacks")
+    raw = plain(callbacks) if callbacks is not None else None
+    try:
+        settings, warnings = load_settings(
+            {CALLBACKS_KEY: json.dumps(raw)} if raw is not None else {},
+            project=pulumi.get_project(),
+            stack=pulumi.get_stack(),
+        )
+    except ConfigError as err:
+        problems = [
+            {"property_path": problem.path, "reason": problem.message} for problem in err.problems
+        ]
+        raise InputPropertiesError("invalid callbacks", problems) from None  # type: ignore[arg-type]
+    for warning in warnings:
+        pulumi.log.warn(warning)
+    component = ImsCallbacks(request.name, settings, request.options)
+    state = {"regions": await _resolve(component.outputs)}
+    urn = await component.urn.future()
+    return p.ConstructResponse(str(urn), state, {"regions": set()})

@@ -1,0 +1,93 @@
+"""``ImsProvider``: the ``ims`` package's RPCs, dispatched by type token to one module each."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from pulumi.provider.experimental import provider as p
+
+from components.provider import callback_queue, event_callback
+from components.provider.cloud import CREDENTIAL_SETTINGS, Cloud
+from components.provider.component import construct
+from components.provider.errors import ResourceError
+from components.provider.properties import plain
+from components.provider.schema import PACKAGE, schema_json
+from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
+
+HANDLERS: dict[str, ModuleType] = {CALLBACK_TYPE: event_callback, QUEUE_TYPE: callback_queue}
+SETTINGS = ("emulator", *CREDENTIAL_SETTINGS)
+
+
+def _handler(qualified_type: str) -> ModuleType:
+    """The module for a resource type (a URN's type carries its parents' types before ``$``)."""
+    type_token = qualified_type.rsplit("$", 1)[-1]
+    try:
+        return HANDLERS[type_token]
+    except KeyError:
+        raise ResourceError(
+            f"the ims provider has no resource {type_token!r}; it has {', '.join(sorted(HANDLERS))}"
+        ) from None
+
+
+class ImsProvider(p.Provider):
+    """The ``ims`` resource provider: two custom resources and one component."""
+
+    def __init__(self) -> None:
+        """Unconfigured: the cloud settings arrive with ``configure``."""
+        self.cloud = Cloud()
+
+    async def get_schema(self, _request: p.GetSchemaRequest) -> p.GetSchemaResponse:
+        """The package schema (resources, component, provider config)."""
+        return p.GetSchemaResponse(schema_json())
+
+    async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
+        """Take ``ims:emulator`` and the credential settings; nothing is called here."""
+        values = {name: request.args.get(name) for name in SETTINGS}
+        settings = {
+            name: str(plain(value))
+            for name, value in values.items()
+            if value is not None and plain(value) not in (None, "")
+        }
+        for name in SETTINGS:  # older engines send variables instead of args
+            variable = request.variables.get(f"{PACKAGE}:config:{name}")
+            if variable and name not in settings:
+                settings[name] = variable
+        self.cloud = Cloud(settings)
+        return p.ConfigureResponse(
+            accept_secrets=True, supports_preview=True, accept_outputs=True, accept_resources=True
+        )
+
+    async def check(self, request: p.CheckRequest) -> p.CheckResponse:
+        """Static input checks of the resource's type (no API call)."""
+        result: p.CheckResponse = _handler(request.type).check(request)
+        return result
+
+    async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
+        """Detailed per-property diff of stored state against inputs (no API call)."""
+        result: p.DiffResponse = _handler(request.type).diff(request)
+        return result
+
+    async def create(self, request: p.CreateRequest) -> p.CreateResponse:
+        """Create (in preview: check what a create would meet, and call nothing that writes)."""
+        result: p.CreateResponse = await _handler(request.type).create(self.cloud, request)
+        return result
+
+    async def read(self, request: p.ReadRequest) -> p.ReadResponse:
+        """Refresh or import from the live state."""
+        result: p.ReadResponse = await _handler(request.type).read(self.cloud, request)
+        return result
+
+    async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
+        """Apply changed inputs."""
+        result: p.UpdateResponse = await _handler(request.type).update(self.cloud, request)
+        return result
+
+    async def delete(self, request: p.DeleteRequest) -> None:
+        """Delete, restore or retain, as the resource says."""
+        await _handler(request.type).delete(self.cloud, request)
+
+    async def construct(self, request: p.ConstructRequest) -> p.ConstructResponse:
+        """Build the ``ImsCallbacks`` component for a program in another language."""
+        if request.resource_type != COMPONENT_TYPE:
+            raise ResourceError(f"the ims provider has no component {request.resource_type!r}")
+        return await construct(request)
