@@ -44,11 +44,40 @@ class CredentialError(Exception):
     """No usable credentials were found or they are incomplete (never contains a secret)."""
 
 
+_PERMISSION_CODES = ("Forbidden", "NoPermission", "AccessDenied", "Unauthorized")
+_CREDENTIAL_CODES = (
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidSecurityToken",
+    "IncompleteSignature",
+)
+_TRANSPORT_CODES = ("ConnectionError", "ConnectTimeout", "ReadTimeout", "Timeout", "SSLError")
+
+
+def fix_hint(operation: str, code: str, http_status: int | None, attempts: int) -> str:
+    """What to do about a failed call, by its error code (one short clause)."""
+    if code.startswith(_PERMISSION_CODES) or http_status == 403:
+        return (
+            f"allow `{operation}` for the deploying identity "
+            "(the RAM policy in docs/deployer-policy.json)"
+        )
+    if code.startswith(_CREDENTIAL_CODES):
+        return "check the AccessKey or role the credential chain found (README, Credentials)"
+    if code.startswith("Throttling") or http_status == 429:
+        return f"still throttled after {attempts} attempts; run again later"
+    if code in RETRYABLE_CODES or (http_status is not None and http_status >= 500):
+        return f"the service kept failing for {attempts} attempts; run again later"
+    if code.startswith(_TRANSPORT_CODES):
+        return "check the network, proxy and endpoint (ims:emulator when testing locally)"
+    return "see the message; docs/reliability.md lists the known failures"
+
+
 class CloudError(Exception):
-    """A failed cloud call: what, where, code/status/RequestId and a redacted message.
+    """A failed cloud call: what, where, code/status/RequestId, a redacted message and a fix.
 
     ``str()`` is one line, e.g. ``ice:SetEventCallback in cn-beijing failed: Forbidden.RAM
-    (HTTP 403, RequestId 5E1B...): You are not authorized to do this action.``
+    (HTTP 403, RequestId 5E1B...): You are not authorized to do this action. Fix: allow
+    `ice:SetEventCallback` for the deploying identity (...)``.
     """
 
     def __init__(
@@ -83,7 +112,9 @@ class CloudError(Exception):
             details.append(f"{self.attempts} attempts")
         suffix = f" ({', '.join(details)})" if details else ""
         text = f"{self.operation} in {self.region} failed: {self.code}{suffix}"
-        return f"{text}: {self.message}" if self.message else text
+        text = f"{text}: {self.message}" if self.message else text
+        hint = fix_hint(self.operation, self.code, self.http_status, self.attempts)
+        return f"{text.rstrip('. ')}. Fix: {hint}."
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

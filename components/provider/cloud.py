@@ -19,6 +19,7 @@ from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
+from components.aliyun.retry import RetryPolicy
 
 T = TypeVar("T")
 
@@ -46,17 +47,24 @@ class Cloud:
             if (value := self.settings.get(name))
         }
 
+    def retry(self) -> RetryPolicy:
+        """The retry policy; ``ims:retryAttempts`` caps the attempts per call (default 10)."""
+        attempts = self.settings.get("retryAttempts")
+        return RetryPolicy(max_attempts=int(attempts)) if attempts else RetryPolicy()
+
     def transport(self) -> Transport:
         """The emulator from ``$IMS_CALLBACKS_EMULATOR`` or ``ims:emulator``, else the cloud."""
         return Transport.from_settings(self.settings.get("emulator") or None)
 
     def ice(self, region: str) -> IceClient:
         """A fresh ICE client for ``region`` (credentials resolved now, from config and env)."""
-        return IceClient(region, resolve_credentials(self._credentials_config()), self.transport())
+        credentials = resolve_credentials(self._credentials_config())
+        return IceClient(region, credentials, self.transport(), self.retry())
 
     def mns(self, region: str) -> MnsClient:
         """A fresh MNS management client for ``region``."""
-        return MnsClient(region, resolve_credentials(self._credentials_config()), self.transport())
+        credentials = resolve_credentials(self._credentials_config())
+        return MnsClient(region, credentials, self.transport(), self.retry())
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """Run a blocking client call in the pool, so other RPCs go on meanwhile."""

@@ -15,7 +15,8 @@ from components.provider.schema import PACKAGE, schema_json
 from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
 
 HANDLERS: dict[str, ModuleType] = {CALLBACK_TYPE: event_callback, QUEUE_TYPE: callback_queue}
-SETTINGS = ("emulator", *CREDENTIAL_SETTINGS)
+MAX_ATTEMPTS = 20
+SETTINGS = ("emulator", "retryAttempts", *CREDENTIAL_SETTINGS)
 
 
 def _handler(qualified_type: str) -> ModuleType:
@@ -52,6 +53,12 @@ class ImsProvider(p.Provider):
             variable = request.variables.get(f"{PACKAGE}:config:{name}")
             if variable and name not in settings:
                 settings[name] = variable
+        attempts = settings.get("retryAttempts", "10")
+        if not attempts.isdigit() or not 1 <= int(attempts) <= MAX_ATTEMPTS:
+            raise ResourceError(
+                f"ims:retryAttempts must be a whole number from 1 to {MAX_ATTEMPTS}, got "
+                f"{attempts!r}; fix it with `pulumi config set ims:retryAttempts 10`"
+            )
         self.cloud = Cloud(settings)
         return p.ConfigureResponse(
             accept_secrets=True, supports_preview=True, accept_outputs=True, accept_resources=True

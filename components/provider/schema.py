@@ -102,6 +102,9 @@ def schema() -> dict[str, Any]:
     config = {
         "emulator": _string("Loopback URL of the local IMS/MNS emulator; unset for the cloud.")
     }
+    config["retryAttempts"] = _integer(
+        "Attempts per API call for throttling, 5xx and dropped connections (default 10)."
+    )
     for name in CREDENTIAL_SETTINGS:
         config[name] = _string(
             f"Credential chain setting {name} (like alicloud:{name}); environment variables "

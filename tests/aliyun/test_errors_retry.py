@@ -19,7 +19,7 @@ from alibabacloud_tea_openapi.exceptions import (
 from darabonba.exceptions import RetryError, UnretryableException
 from darabonba.policy.retry import RetryPolicyContext
 
-from components.aliyun.errors import is_retryable, redact, to_cloud_error
+from components.aliyun.errors import CloudError, is_retryable, redact, to_cloud_error
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
 from components.aliyun.retry import RetryPolicy, RetryStats, call_with_retry
@@ -88,7 +88,8 @@ def test_cloud_error_shape() -> None:
     )
     assert str(error) == (
         "ice:SetEventCallback in cn-beijing failed: Forbidden.RAM (HTTP 403, RequestId RID-1):"
-        " User not authorized."
+        " User not authorized. Fix: allow `ice:SetEventCallback` for the deploying identity"
+        " (the RAM policy in docs/deployer-policy.json)."
     )
     assert (error.code, error.http_status, error.request_id, error.retryable) == (
         "Forbidden.RAM",
@@ -250,3 +251,30 @@ def test_clients_refuse_pickling() -> None:
     for client in (IceClient("cn-beijing", credential), MnsClient("cn-beijing", credential)):
         with pytest.raises(TypeError, match="must not be pickled"):
             pickle.dumps(client)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "hint"),
+    [
+        ("Forbidden.RAM", 403, "allow `ice:GetEventCallback` for the deploying identity"),
+        ("NoPermission", 400, "allow `ice:GetEventCallback`"),
+        ("InvalidAccessKeyId.NotFound", 404, "check the AccessKey or role"),
+        ("Throttling.User", 400, "still throttled after 3 attempts; run again later"),
+        ("ServiceUnavailable", 503, "the service kept failing for 3 attempts"),
+        ("InternalError", 500, "the service kept failing for 3 attempts"),
+        ("ConnectionError", None, "check the network, proxy and endpoint"),
+        ("InvalidParameter", 400, "see the message"),
+    ],
+)
+def test_every_cloud_error_ends_with_its_fix(code: str, status: int | None, hint: str) -> None:
+    error = CloudError(
+        operation="ice:GetEventCallback",
+        region="cn-beijing",
+        code=code,
+        message="What the service said.",
+        http_status=status,
+        attempts=3,
+    )
+    text = str(error)
+    assert "\n" not in text
+    assert f"What the service said. Fix: {hint}" in text

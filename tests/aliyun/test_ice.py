@@ -153,7 +153,8 @@ def test_forbidden_is_not_retried(
     )
     assert str(error).endswith(
         "): User not authorized to operate on the specified resource,"
-        " or this API doesn't support RAM."
+        " or this API doesn't support RAM. Fix: allow `ice:SetEventCallback` for the deploying"
+        " identity (the RAM policy in docs/deployer-policy.json)."
     )
     assert count("SetEventCallback") == 1
 
