@@ -23,7 +23,7 @@ from components.core.ownership import OWNER_TAG, owned_by, with_owner
 from components.core.regions import REGION_IDS
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
-from components.provider.properties import Plain, Unknown, plain_map, wrap_map
+from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map
 from components.pulumi_layer.resources import QUEUE_ATTRIBUTES
 from components.pulumi_layer.resources import QUEUE_TYPE as TYPE
 
@@ -66,7 +66,7 @@ def check(request: p.CheckRequest) -> p.CheckResponse:
     region = news.get("region")
     if not isinstance(region, Unknown) and region not in REGION_IDS:
         failures.append(p.CheckFailure("region", f"unknown IMS region {region!r}"))
-    if any(isinstance(v, Unknown) for v in news.values()):
+    if has_unknowns(news):
         return p.CheckResponse(inputs=request.new_inputs, failures=failures)
     news = _defaults() | {"tags": {}, "owner": ""} | news
     config = {"name": news.get("queueName")} | {prop: news[prop] for prop in (*ATTRIBUTES, "tags")}

@@ -32,7 +32,7 @@ from components.core.regions import REGION_IDS
 from components.core.rules import check_auth_key, check_callback_url, check_event, check_queue_name
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
-from components.provider.properties import Plain, Unknown, plain_map, wrap_map
+from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map
 from components.pulumi_layer.resources import CALLBACK_TYPE as TYPE
 
 DELETE_BEHAVIOURS = ("restore", "reset", "retain")
@@ -189,7 +189,7 @@ def check(request: p.CheckRequest) -> p.CheckResponse:
     """Validate, fill defaults and settle the auth key; no API call."""
     news = {k: v for k, v in plain_map(request.new_inputs).items() if k not in _DYNAMIC_ONLY}
     failures = _static_failures(news)
-    if failures or any(isinstance(v, Unknown) for v in news.values()):
+    if failures or has_unknowns(news):
         return p.CheckResponse(inputs=request.new_inputs, failures=failures)
     olds = plain_map(request.old_inputs)
     inputs = CallbackInputs.from_properties(news)
@@ -219,7 +219,7 @@ def diff(request: p.DiffRequest) -> p.DiffResponse:
             delete_before_replace=True,
             detailed_diff={"region": p.PropertyDiff(kind, input_diff=False)},
         )
-    if any(isinstance(v, Unknown) for v in news.values()):
+    if has_unknowns(news):
         return p.DiffResponse(changes=None, stables=["region"])
     desired = CallbackInputs.from_properties(news)
     stored = CallbackInputs.from_properties(olds)
@@ -278,7 +278,10 @@ async def _require_queue(cloud: Cloud, inputs: CallbackInputs) -> None:
 
 async def create(cloud: Cloud, request: p.CreateRequest) -> p.CreateResponse:
     """Take the region's setting over and apply the desired one (in preview: only check)."""
-    inputs = CallbackInputs.from_properties(plain_map(request.properties))
+    props = plain_map(request.properties)
+    if has_unknowns(props):  # preview only: nothing to compare with the live setting yet
+        return p.CreateResponse("", request.properties)
+    inputs = CallbackInputs.from_properties(props)
     client = cloud.ice(inputs.region)
     live = await cloud.run(client.get_callback)
     desired = inputs.setting()
@@ -294,7 +297,10 @@ async def create(cloud: Cloud, request: p.CreateRequest) -> p.CreateResponse:
 
 async def update(cloud: Cloud, request: p.UpdateRequest) -> p.UpdateResponse:
     """Apply the desired setting where the live one differs; keep the recorded previous one."""
-    inputs = CallbackInputs.from_properties(plain_map(request.news))
+    news = plain_map(request.news)
+    if has_unknowns(news):  # preview only: the outputs are not known yet
+        return p.UpdateResponse(request.news)
+    inputs = CallbackInputs.from_properties(news)
     previous = plain_map(request.olds).get("previous")
     if not request.preview:
         await _require_queue(cloud, inputs)
@@ -324,6 +330,9 @@ async def read(cloud: Cloud, request: p.ReadRequest) -> p.ReadResponse:
         previous = _recorded(live)
     inputs = base.with_live(live)
     properties = _outputs(inputs, previous)
+    key = plain_map(request.inputs).get("authKey")
+    if inputs.auth_key_generated and key:  # the generated key stays the desired one: a
+        inputs = replace(inputs, auth_key=str(key))  # console change of it shows as drift
     return p.ReadResponse(region, properties, wrap_map(inputs.to_properties(), SECRET_PROPERTIES))
 
 

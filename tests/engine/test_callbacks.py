@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,11 @@ def test_console_edit_shows_as_drift_and_up_repairs_only_that_region(
         {"CallbackURL": "https://evil.example.com/x", "EventTypeList": "SnapshotComplete"},
     )
     preview = deployed.run("preview", "--diff")
-    assert "url: https://evil.example.com/x -> https://hooks.example.com/bj" in preview.stdout
-    assert "events: SnapshotComplete -> FileUploadComplete, ProduceMediaComplete" in preview.stdout
+    assert re.search(
+        r'~ url\s*: "https://evil.example.com/x" => "https://hooks.example.com/bj"', preview.stdout
+    )
+    assert '~ [0]: "SnapshotComplete" => "FileUploadComplete"' in preview.stdout
+    assert '+ [1]: "ProduceMediaComplete"' in preview.stdout
     assert "~ 1 to update" in preview.stdout
     assert not no_changes(deployed)
 

@@ -44,13 +44,14 @@ def drift_check(stack: CliStack, emulator: EmulatorProcess) -> tuple[int, set[tu
 
 
 def preview_drift(stack: CliStack) -> set[tuple[str, str]]:
-    """The (region, field) pairs in the callbacks' `drift` input of `pulumi preview --json`."""
+    """The (region, field) pairs of the callbacks' detailed diffs in `pulumi preview --json`."""
     steps = json.loads(stack.run("preview", "--json").stdout).get("steps", [])
     pairs = set()
     for step in steps:
-        inputs = (step.get("newState") or {}).get("inputs") or {}
-        for line in inputs.get("drift") or []:
-            pairs.add((inputs["region"], line.split(":", 1)[0]))
+        if not step["urn"].endswith("-callback") or step.get("op") != "update":
+            continue
+        region = step["newState"]["inputs"]["region"]
+        pairs.update((region, field) for field in step.get("detailedDiff") or {})
     return pairs
 
 

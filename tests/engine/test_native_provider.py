@@ -93,7 +93,7 @@ def test_a_no_change_preview_reads_each_region_once_and_writes_nothing(
 ):
     assert deployed.run("preview", "--expect-no-changes", check=False).returncode == 0
     regions = emulator.control.counters()["regions"]
-    assert {r: ops for r, ops in regions.items()} == {
+    assert regions == {
         "cn-beijing": {"GetEventCallback": 1},
         "cn-hangzhou": {"GetEventCallback": 1},
     }
@@ -114,7 +114,11 @@ def test_refresh_after_create_repair_adopt_and_config_change_proposes_nothing(
     clean()  # after a repair
     emulator.control.console_edit(
         "cn-hangzhou",
-        {"CallbackType": "HTTP", "CallbackURL": "https://legacy.example.com", "EventTypeList": "FileUploadComplete"},
+        {
+            "CallbackType": "HTTP",
+            "CallbackURL": "https://legacy.example.com",
+            "EventTypeList": "FileUploadComplete",
+        },
     )
     config = json.loads(json.dumps(MNS_AND_HTTP))
     config["ims-callbacks:callbacks"]["regions"]["cn-hangzhou"] = {

@@ -25,17 +25,17 @@ CONFIG: dict[str, Any] = {
     },
 }
 # stack, component, 2 region components, 1 alicloud provider (RAM), queue, policy,
-# attachment, 2 callbacks, the default dynamic provider
+# attachment, 2 callbacks, the default ims provider
 EXPECTED_TYPES = {
     "pulumi:pulumi:Stack": 1,
-    "ims-callbacks:index:ImsCallbacks": 1,
-    "ims-callbacks:index:RegionCallbacks": 2,
+    "ims:index:ImsCallbacks": 1,
+    "ims:index:RegionCallbacks": 2,
     "pulumi:providers:alicloud": 1,
-    "pulumi-python:dynamic/mns:CallbackQueue": 1,
+    "ims:index:CallbackQueue": 1,
     "alicloud:ram/policy:Policy": 1,
     "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment": 1,
-    "pulumi-python:dynamic/ims:EventCallback": 2,
-    "pulumi:providers:pulumi-python": 1,
+    "ims:index:EventCallback": 2,
+    "pulumi:providers:ims": 1,
 }
 
 

@@ -1,8 +1,10 @@
 """Pulumi mocks that record every registration: inputs AND the options the engine would see.
 
-``MockResourceArgs`` carries no parent, dependencies or additional secret outputs, so the
-monitor below also keeps each ``RegisterResource`` request. Outputs echo the inputs (camelCase
-keys, secrets stay wrapped), which is what the SDK needs to resolve ``role.role_name`` etc.
+``MockResourceArgs`` carries no parent, dependencies, aliases or additional secret outputs, so
+the monitor below also keeps each ``RegisterResource`` request. Outputs echo the inputs
+(camelCase keys, secrets stay wrapped), which is what the SDK needs to resolve
+``role.role_name`` etc.; an EventCallback with auth but no key gets a generated one, as from
+the ims provider.
 """
 
 from __future__ import annotations
@@ -18,18 +20,26 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
+from components.pulumi_layer.resources import (
+    CALLBACK_TYPE,
+    COMPONENT_TYPE,
+    QUEUE_TYPE,
+    REGION_COMPONENT_TYPE,
+)
+
 PROJECT = "ims-callbacks"
 STACK = "test"
 
 ROLE = "alicloud:ram/role:Role"
 POLICY = "alicloud:ram/policy:Policy"
 ATTACHMENT = "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment"
-QUEUE = "pulumi-python:dynamic/mns:CallbackQueue"
+QUEUE = QUEUE_TYPE
 ALICLOUD_PROVIDER = "pulumi:providers:alicloud"
-CALLBACK = "pulumi-python:dynamic/ims:EventCallback"
-ACCOUNT = "ims-callbacks:index:ImsCallbacks"
-REGION = "ims-callbacks:index:RegionCallbacks"
+CALLBACK = CALLBACK_TYPE
+ACCOUNT = COMPONENT_TYPE
+REGION = REGION_COMPONENT_TYPE
 RAM_TYPES = frozenset({ROLE, POLICY, ATTACHMENT})
+GENERATED_KEY = "MockGenerated0Key"
 
 
 def is_secret(value: object) -> bool:
@@ -69,6 +79,7 @@ class Registration:
     property_dependencies: dict[str, frozenset[str]]
     provider: str
     additional_secret_outputs: tuple[str, ...]
+    alias_types: tuple[str, ...]
     inputs: dict[str, Any]
 
     @property
@@ -95,6 +106,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs = dict(args.inputs)
         if args.typ == ROLE:
             outputs["arn"] = f"acs:ram::1234567890:role/{unwrap(args.inputs.get('roleName'))}"
+        if (
+            args.typ == CALLBACK
+            and args.inputs.get("authEnabled")
+            and not args.inputs.get("authKey")
+        ):
+            # What the ims provider's check generates; it returns the key as a secret.
+            outputs["authKey"] = {
+                rpc._special_sig_key: rpc._special_secret_sig,
+                "value": GENERATED_KEY,
+            }
         return f"{args.name}-id", outputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], None]:
@@ -132,6 +153,7 @@ class RecordingMonitor(MockMonitor):
                 },
                 provider=request.provider,
                 additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                alias_types=tuple(a.spec.type for a in request.aliases if a.spec.type),
                 inputs=dict(self.recording_mocks.args[name].inputs),
             )
         return out

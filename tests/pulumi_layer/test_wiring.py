@@ -2,13 +2,12 @@
 
 A stack with a created MNS queue (cn-shanghai), an existing queue (cn-beijing), an HTTP
 region with a configured auth key (cn-hangzhou) and one with a generated key
-(ap-southeast-1), declared in each grant mode. Mocks run no dynamic-provider code: the
-EventCallback's CRUD is covered by test_provider.py.
+(ap-southeast-1), declared in each grant mode. Mocks run no provider code: the CRUD of
+``ims:index:EventCallback`` and ``ims:index:CallbackQueue`` is covered by tests/provider/.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import runpy
 from collections.abc import Iterator
@@ -16,19 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dill  # type: ignore[import-untyped]
 import pulumi
 import pytest
 
 from components.core.errors import ConfigError
 from components.core.settings import StackSettings, load_settings
+from components.pulumi_layer.account import OLD_COMPONENT_TYPE as OLD_ACCOUNT_TYPE
 from components.pulumi_layer.account import ImsCallbacks
-from components.pulumi_layer.provider import EventCallbackProvider
+from components.pulumi_layer.region import OLD_COMPONENT_TYPE as OLD_REGION_TYPE
+from components.pulumi_layer.resources import DYNAMIC_CALLBACK_TYPE, DYNAMIC_QUEUE_TYPE
 from tests.pulumi_layer.pulumi_mocks import (
     ACCOUNT,
     ALICLOUD_PROVIDER,
     ATTACHMENT,
     CALLBACK,
+    GENERATED_KEY,
     POLICY,
     PROJECT,
     QUEUE,
@@ -224,7 +225,7 @@ def test_ram_resources_of_every_region_share_one_alicloud_provider(deploy, mode)
         if resource.type in RAM_TYPES:
             assert resource.provider_urn == provider.urn, resource.name
     queue = stack.one(f"{region_name('cn-shanghai')}-queue")
-    assert queue.provider_urn != provider.urn, "queues go through the dynamic provider"
+    assert queue.provider_urn != provider.urn, "queues go through the ims provider"
 
 
 def test_http_regions_make_no_queue_grant_or_provider(deploy):
@@ -243,7 +244,7 @@ def test_queue_inputs_match_the_queue_settings(deploy):
     stack = deploy(settings_for("attach"))
     (queue,) = stack.of_type(QUEUE)  # the existing cn-beijing queue is not declared
     assert queue.name == f"{region_name('cn-shanghai')}-queue"
-    assert {k: v for k, v in queue.inputs.items() if k != "__provider"} == {
+    assert queue.inputs == {
         "region": "cn-shanghai",
         "queueName": MNS_REGIONS["cn-shanghai"],
         "owner": f"{PROJECT}/{STACK}",
@@ -382,17 +383,17 @@ def test_callback_inputs_per_region(deploy):
 def test_auth_key_is_secret_in_inputs_and_outputs(deploy):
     stack = deploy(settings_for("attach"))
     for callback in stack.of_type(CALLBACK):
-        assert is_secret(callback.inputs["authKey"]), callback.name
         assert {"authKey", "previous"} <= set(callback.additional_secret_outputs)
     configured = stack.one(f"{region_name('cn-hangzhou')}-callback")
+    assert is_secret(configured.inputs["authKey"])
     assert configured.plain("authKey") == AUTH_KEY
     generated = stack.one(f"{region_name('ap-southeast-1')}-callback")
-    assert generated.plain("authKey") == "", "no key configured: the provider generates one"
+    assert generated.plain("authKey") is None, "no key configured: the provider generates one"
     for resource in stack.resources.values():
         assert AUTH_KEY not in "\n".join(plain_strings(resource.inputs)), resource.name
     key_output = stack.outputs["cn-hangzhou"]["authKey"]
     assert key_output == Resolved(AUTH_KEY, secret=True)
-    assert stack.outputs["ap-southeast-1"]["authKey"].secret
+    assert stack.outputs["ap-southeast-1"]["authKey"] == Resolved(GENERATED_KEY, secret=True)
 
 
 def test_outputs_per_region(deploy):
@@ -427,31 +428,57 @@ def test_auth_disabled_region_outputs_no_key(deploy):
     assert stack.one(f"{region_name('cn-hangzhou')}-callback").plain("authEnabled") is False
 
 
+# -- the native provider's types, and the aliases that move a dynamic-provider stack --------
+
+
+def test_resources_have_the_ims_package_types_and_alias_the_old_ones(deploy):
+    stack = deploy(settings_for("create-role"))
+    want = {
+        ACCOUNT: OLD_ACCOUNT_TYPE,
+        REGION: OLD_REGION_TYPE,
+        CALLBACK: DYNAMIC_CALLBACK_TYPE,
+        QUEUE: DYNAMIC_QUEUE_TYPE,
+    }
+    assert (ACCOUNT, REGION, CALLBACK, QUEUE) == (
+        "ims:index:ImsCallbacks",
+        "ims:index:RegionCallbacks",
+        "ims:index:EventCallback",
+        "ims:index:CallbackQueue",
+    )
+    assert want == {
+        ACCOUNT: "ims-callbacks:index:ImsCallbacks",
+        REGION: "ims-callbacks:index:RegionCallbacks",
+        CALLBACK: "pulumi-python:dynamic/ims:EventCallback",
+        QUEUE: "pulumi-python:dynamic/mns:CallbackQueue",
+    }
+    for type_, old in want.items():
+        resources = stack.of_type(type_)
+        assert resources, type_
+        for resource in resources:
+            assert resource.alias_types == (old,), resource.name
+    for resource in stack.resources.values():
+        if resource.type not in want:
+            assert resource.alias_types == (), resource.name
+
+
+def test_no_input_carries_the_dynamic_providers_keys(deploy):
+    stack = deploy(settings_for("attach"))
+    for resource in (*stack.of_type(CALLBACK), *stack.of_type(QUEUE)):
+        assert not {"__provider", "drift"} & set(resource.inputs), resource.name
+    for callback in stack.of_type(CALLBACK):
+        assert (callback.plain("previous"), callback.plain("authKeyGenerated")) == (None, None)
+
+
 # -- emulator mode --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("emulator", [None, EMULATOR])
 def test_emulator_mode_declares_the_same_resources(deploy, emulator):
-    """The emulator is a run-time setting of the dynamic providers, not of the program."""
+    """The emulator is a setting of the ims provider (``ims:emulator``), not of the program."""
     stack = deploy(settings_for("create-role", emulator=emulator))
     assert set(stack.resources) == set(expected_tree("create-role"))
     for provider in stack.of_type(ALICLOUD_PROVIDER):
         assert set(provider.inputs) == {"region"}, provider.name
-
-
-# -- the serialized dynamic provider --------------------------------------------------------
-
-
-def test_serialized_provider_input_is_a_small_reference_without_secrets(deploy):
-    stack = deploy(settings_for("attach"))
-    for callback in stack.of_type(CALLBACK):
-        serialized = callback.inputs["__provider"]
-        assert isinstance(serialized, str), "__provider should not need to be a secret"
-        payload = base64.b64decode(serialized)
-        assert len(payload) < 512
-        assert b"components.pulumi_layer.provider" in payload  # by reference, not by value
-        assert AUTH_KEY.encode() not in payload
-        assert isinstance(dill.loads(payload), EventCallbackProvider)  # noqa: S301 - our bytes
 
 
 # -- __main__.py ----------------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""A stack deployed with the dynamic providers (v0.1) moves to the native ``ims`` provider.
+
+The old code is the last commit with dynamic providers, taken from git history (CI clones with
+full history). The stack is deployed with it, the project is switched to today's code, and
+the documented procedure (docs/migration.md) runs: one ``pulumi up --refresh=false``. The
+aliases move every resource to its new type and provider with no call that changes the cloud.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from devtools.engine import REPO_ROOT
+from devtools.stack import CliStack
+from emulator.testing import EmulatorProcess
+
+DYNAMIC_PROVIDER_COMMIT = "41dcbaa"
+"""The last commit whose stacks hold ``pulumi-python:dynamic`` resources."""
+CONFIG: dict[str, Any] = {
+    "ims-callbacks:callbacks": {
+        "defaults": {"events": ["FileUploadComplete", "ProduceMediaComplete"]},
+        "regions": {
+            "cn-beijing": {
+                "delivery": "http",
+                "url": "https://hooks.example.com/bj",
+                "auth": {"enabled": True},
+            },
+            "cn-shanghai": {"delivery": "mns", "queue": {"name": "ice-callback-migrate-sh"}},
+        },
+    }
+}
+
+
+def checkout(commit: str, dest: Path) -> Path:
+    """The repository's files at ``commit`` (no work tree needed)."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", commit], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        pytest.fail(
+            f"commit {commit} is not in this clone's history ({archive.stderr.decode().strip()});"
+            " clone with full history (actions/checkout fetch-depth: 0)"
+        )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def use_code(project: Path, root: Path) -> None:
+    """Point the project at the program and packages of ``root``."""
+    config = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    config["stackConfigDir"] = "."
+    config["runtime"]["options"]["virtualenv"] = sys.prefix
+    (project / "Pulumi.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    for name in ("components", "__main__.py", "provider"):
+        link = project / name
+        if link.is_symlink():
+            link.unlink()
+        if (root / name).exists():
+            link.symlink_to(root / name)
+
+
+def types(stack: CliStack) -> set[str]:
+    return {r["type"] for r in stack.resources()}
+
+
+def test_dynamic_stack_moves_to_the_native_provider_without_cloud_changes(
+    profile: Any, tmp_path: Path, emulator: EmulatorProcess
+):
+    old = checkout(DYNAMIC_PROVIDER_COMMIT, tmp_path / "v0.1")
+    project = tmp_path / "project"
+    project.mkdir()
+    use_code(project, old)
+    stack = CliStack(project, "test", profile)
+    stack.init()
+    stack.write_config(CONFIG)
+    stack.run("up", "--yes", "--skip-preview")
+    assert "pulumi-python:dynamic/ims:EventCallback" in types(stack)
+    key = stack.outputs(show_secrets=True)["regions"]["cn-beijing"]["authKey"]
+    before = emulator.control.state()["regions"]
+
+    use_code(project, REPO_ROOT)
+    emulator.control.reset_counters()
+    preview = stack.run("preview", "--diff", "--refresh=false")
+    assert "10 unchanged" in preview.stdout, preview.stdout
+    stack.run("up", "--yes", "--refresh=false")
+    after = types(stack)
+    assert {"ims:index:EventCallback", "ims:index:CallbackQueue"} <= after
+    assert not any(t.startswith(("pulumi-python:", "ims-callbacks:")) for t in after)
+    assert "pulumi:providers:pulumi-python" not in after
+    ops = emulator.control.counters()["operations"]
+    assert set(ops) <= {"GetEventCallback", "GetQueueAttributes"}, ops
+    assert emulator.control.state()["regions"] == before
+
+    # From now on the native provider owns everything: refresh, drift, and the generated key.
+    assert stack.run("refresh", "--yes", "--expect-no-changes", check=False).returncode == 0
+    assert stack.run("preview", "--expect-no-changes", check=False).returncode == 0
+    assert stack.outputs(show_secrets=True)["regions"]["cn-beijing"]["authKey"] == key
+    state = str(stack.state())
+    assert "__provider" not in state
+    assert '"drift"' not in state
