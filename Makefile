@@ -1,23 +1,36 @@
 # ims-callbacks: the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= python3.11
-VENV := .venv
+# CPython 3.11, 3.12 or 3.13: the newest of python3.13, python3.12, python3.11 on PATH that runs
+# (a pyenv shim of a version that is not selected does not). Override: make PYTHON=python3.11 ...
+SUPPORTED := 3.13 3.12 3.11
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach v,$(SUPPORTED),$(shell python$(v) -c 'pass' >/dev/null 2>&1 && echo python$(v))))
+endif
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV ?= .venv
 PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-py$(PY_VERSION)
 STATE ?= $(CURDIR)/.state
 
-.PHONY: venv pulumi test lint typecheck unit engine demo bench emulator clean
+.PHONY: venv pulumi tools test lint typecheck unit engine demo bench emulator clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+$(STAMP): requirements.txt requirements-dev.txt
+	@[ -n "$(PYTHON)" ] || { echo "need CPython 3.11, 3.12 or 3.13 on PATH (python3.13, python3.12 or python3.11), or make PYTHON=/path/to/python"; exit 1; }
+	@case " $(SUPPORTED) " in *" $(PY_VERSION) "*) ;; *) echo "$(PYTHON) is Python '$(PY_VERSION)'; this project needs 3.11, 3.12 or 3.13"; exit 1;; esac
+	@if [ -x $(PY) ] && [ "$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PY_VERSION)" ]; then \
+	  echo "$(VENV) is for another Python version: recreating it with $(PYTHON) ($(PY_VERSION))"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	@touch $@
+	@rm -f $(VENV)/.installed*; touch $@
 
-venv: $(VENV)/.installed
+venv: $(STAMP)
 
 pulumi:  ## build or locate the Pulumi CLI (cached outside the repo)
 	@bash scripts/install-pulumi.sh >/dev/null
+
+tools:  ## system tools the suite needs (shellcheck), installed from Debian's packages if missing
+	@bash scripts/install-tools.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -27,7 +40,7 @@ typecheck: venv
 	$(VENV)/bin/mypy components emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
 	$(VENV)/bin/mypy __main__.py  # a separate run: bench/ has a __main__ module too
 
-test: venv pulumi lint typecheck  ## the whole suite: lint, types, unit, emulator, engine
+test: venv pulumi tools lint typecheck  ## the whole suite: lint, types, unit, emulator, engine
 	$(VENV)/bin/pytest -p no:cacheprovider -n 2 --dist loadgroup
 
 unit: venv

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.mark.expression import Expression  # what `-m` itself evaluates
 
 from devtools.engine import pulumi_bin_dir
 from emulator.testing import EmulatorProcess, start_emulator
@@ -22,3 +24,24 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorProcess]:
     """A fresh emulator with its own state file."""
     with start_emulator(tmp_path / "emulator.json") as emu:
         yield emu
+
+
+def _selects_live(markexpr: str) -> bool:
+    """Whether ``-m`` names ``live`` and selects live-marked tests (``-m live``)."""
+    if not re.search(r"\blive\b", markexpr):
+        return False
+    return Expression.compile(markexpr).evaluate(lambda name, **_: name == "live")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the opt-in ``live`` tests unless ``-m`` asks for them.
+
+    A normal run (``make test``, ``-m "not engine"``) then reports them as deselected, never
+    as skipped, so a skip in its summary always means a check that did not run.
+    """
+    if _selects_live(config.getoption("markexpr", "") or ""):
+        return
+    live = [item for item in items if item.get_closest_marker("live") is not None]
+    if live:
+        config.hook.pytest_deselected(items=live)
+        items[:] = [item for item in items if item.get_closest_marker("live") is None]
