@@ -68,7 +68,7 @@ GRACE_S = 10.0
 STEPS = 6
 INDENT = "      "
 DRIFT_COMMAND = ("-m", "components.drift", "--stack", STACK, "--format", "table")
-DRIFT_LINE = re.compile(r'\[\d+\]: ("(?:[^"\\]|\\.)*")\s*$')
+HEADER = re.compile(r"^\s*[~+\-]?\s*[\w:/.-]+: \((\w+)\)\s*$")
 RESOURCE_ID = re.compile(r"\[id=([^\]]+)\]")
 EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception): ")
 MAX_HINT = 200
@@ -189,29 +189,23 @@ def summary_lines(stdout: str) -> list[str]:
 
 
 def drift_lines(stdout: str) -> list[tuple[str, str]]:
-    """``(resource id, "field: live -> desired")`` for each entry of a ``drift`` property."""
+    """``(resource id, line)`` for each line of the detailed diff of an update step.
+
+    After the engine's refresh, the stored state is the live setting, so these lines read
+    ``~ url: "<live>" => "<desired>"`` (list items as ``~ [0]: ...`` / ``+ [1]: ...``).
+    """
     found: list[tuple[str, str]] = []
-    current = "?"
-    in_drift = False
+    current, in_update = "?", False
     for line in stdout.splitlines():
+        stripped = line.strip()
+        if HEADER.search(line):
+            in_update = line.rstrip().endswith("(update)")
+            continue
         if match := RESOURCE_ID.search(line):
             current = match.group(1)
-        stripped = line.strip().lstrip("~+- ").strip()
-        if stripped.startswith("drift"):
-            in_drift = True
             continue
-        if in_drift:
-            match = DRIFT_LINE.search(line)
-            if match:
-                try:
-                    text = str(json.loads(match.group(1)))
-                except ValueError:
-                    text = match.group(1).strip('"')
-                if " -> " in text:
-                    found.append((current, text))
-                continue
-            if stripped.startswith("]"):
-                in_drift = False
+        if in_update and stripped[:1] in "~+-" and ":" in stripped and stripped[-1] != "[":
+            found.append((current, stripped))
     return found
 
 
@@ -592,7 +586,7 @@ class Demo:
         lines = drift_lines(preview.stdout)
         if not lines:
             raise DemoError("pulumi preview --diff showed no drift lines", self.last_log)
-        self.detail("pulumi preview --diff (drift: live -> desired):")
+        self.detail("pulumi preview --diff (live => desired):")
         for region, line in lines:
             self.detail(f"  {region}  {line}")
         self.detail(f"  Resources: {', '.join(summary_lines(preview.stdout))}")
