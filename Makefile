@@ -24,7 +24,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 typecheck: venv
-	$(VENV)/bin/mypy components emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
+	$(VENV)/bin/mypy components apispec contract emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
 	$(VENV)/bin/mypy __main__.py  # a separate run: bench/ has a __main__ module too
 
 test: venv pulumi lint typecheck  ## the whole suite: lint, types, unit, emulator, engine
