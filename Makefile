@@ -22,6 +22,7 @@ pulumi:  ## build or locate the Pulumi CLI (cached outside the repo)
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache  # the layers of docs/architecture.md (pyproject.toml)
 
 typecheck: venv
 	$(VENV)/bin/mypy components apispec contract emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
