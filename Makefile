@@ -35,9 +35,10 @@ tools:  ## system tools the suite needs (shellcheck), installed from Debian's pa
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache  # the layers of docs/architecture.md (pyproject.toml)
 
 typecheck: venv
-	$(VENV)/bin/mypy components emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
+	$(VENV)/bin/mypy components apispec contract emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
 	$(VENV)/bin/mypy __main__.py  # a separate run: bench/ has a __main__ module too
 
 test: venv pulumi tools lint typecheck  ## the whole suite: lint, types, unit, emulator, engine

@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from apispec.assumptions import DOCUMENTED, Assumptions
 from components.core.regions import REGION_IDS
 from emulator import ice, mns
 from emulator.api import ApiRequest, Product, route
-from emulator.assumptions import DOCUMENTED, Assumptions
 from emulator.auth import Authenticator
 from emulator.delivery import fire_event
 from emulator.errors import ApiError, internal_error

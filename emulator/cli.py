@@ -15,8 +15,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from apispec.assumptions import ASSUME_ENV, SWITCHES, Assumptions
 from emulator.app import Emulator
-from emulator.assumptions import ASSUME_ENV, SWITCHES, Assumptions
 from emulator.auth import (
     ACCESS_KEYS_ENV,
     DEFAULT_ACCESS_KEY_ID,

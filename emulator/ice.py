@@ -1,6 +1,6 @@
 """ICE 2020-11-09 SetEventCallback / GetEventCallback, one configuration per region.
 
-Rule ids (ICE-*) refer to docs/api-contract.md; the switchable ones (emulator/assumptions.py)
+Rule ids (ICE-*) refer to docs/api-contract.md; the switchable ones (apispec/assumptions.py)
 follow the ``Assumptions`` the emulator was started with.
 """
 
@@ -11,9 +11,9 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from apispec.assumptions import DOCUMENTED, Assumptions
 from components.core.events import EVENT_NAMES
 from emulator.api import Handler, Params
-from emulator.assumptions import DOCUMENTED, Assumptions
 from emulator.errors import invalid_parameter, missing_parameter
 from emulator.mns import is_valid_queue_name
 from emulator.state import StateStore, region_state
@@ -151,7 +151,7 @@ def console_edit(
 
 
 def actions(assume: Assumptions = DOCUMENTED) -> dict[str, Handler]:
-    """The ICE operations answering per ``assume`` (emulator/assumptions.py)."""
+    """The ICE operations answering per ``assume`` (apispec/assumptions.py)."""
     return {
         "SetEventCallback": partial(set_event_callback, assume=assume),
         "GetEventCallback": partial(get_event_callback, assume=assume),

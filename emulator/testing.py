@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from emulator.assumptions import ASSUME_ENV
+from apispec.assumptions import ASSUME_ENV
 from emulator.auth import ACCESS_KEYS_ENV, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.control import EmulatorControl
 
@@ -96,7 +96,7 @@ def start_emulator(
     Access keys (default: the emulator-only default pair) are passed in the environment,
     never on the command line. Its log (stderr) goes to ``log_file`` (default: next to
     ``state_file``, suffix ``.log``). ``assume`` switches open-question rules
-    (emulator/assumptions.py); without it the documented rules apply, whatever
+    (apispec/assumptions.py); without it the documented rules apply, whatever
     ``$IMS_EMULATOR_ASSUME`` says.
     """
     keys = dict(access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET})

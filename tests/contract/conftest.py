@@ -20,9 +20,9 @@ from _pytest.mark.expression import Expression  # what `-m` itself evaluates
 
 from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Transport
-from components.contract.probes import PROBES
-from components.contract.report import ContractReport, write_report
-from components.contract.session import (
+from contract.probes import PROBES
+from contract.report import ContractReport, write_report
+from contract.session import (
     DEFAULT_QUEUE_PREFIX,
     DEFAULT_STATE_DIR,
     STATE_DIR_ENV,
@@ -30,7 +30,7 @@ from components.contract.session import (
     LiveSession,
     NotReadyError,
 )
-from components.contract.target import Target
+from contract.target import Target
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess, start_emulator
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alibabacloud_ice20201109.client import Client as IceSdk
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from components.contract.target import TEST_URL as URL
-from components.contract.target import Reply, Target
+from contract.target import TEST_URL as URL
+from contract.target import Reply, Target
 
 EVENTS = "FileUploadComplete,ProduceMediaComplete"
 

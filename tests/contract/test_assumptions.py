@@ -1,4 +1,4 @@
-"""Switching an emulator assumption (emulator/assumptions.py): each probe sees the switch.
+"""Switching an emulator assumption (apispec/assumptions.py): each probe sees the switch.
 
 This is what a user relies on when a live report disagrees: with ``IMS_EMULATOR_ASSUME`` the
 emulator answers the way the account did, the probe observes exactly that variant, and the
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.contract.probes import PROBES
-from components.contract.restore import RestoreRecord, restore
-from components.contract.target import CALLBACK_FIELDS
+from apispec.assumptions import ASSUME_ENV, DOCUMENTED, SWITCHES, Assumptions
+from contract.probes import PROBES
+from contract.restore import RestoreRecord, restore
+from contract.target import CALLBACK_FIELDS
 from emulator import cli
-from emulator.assumptions import ASSUME_ENV, DOCUMENTED, SWITCHES, Assumptions
 from emulator.testing import start_emulator
 from tests.contract import test_ice, test_probes
 from tests.contract.conftest import make_emulator_target

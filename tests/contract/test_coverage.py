@@ -6,8 +6,8 @@ import importlib
 import inspect
 from pathlib import Path
 
-from components.contract.probes import PROBES
-from emulator.assumptions import SWITCHES
+from apispec.assumptions import SWITCHES
+from contract.probes import PROBES
 from tests.contract.conftest import CONTRACT_DOC, contract_ids, function_name
 
 HERE = Path(__file__).parent

@@ -4,7 +4,7 @@ Covers: the clean skip without credentials, a whole live run (every rule agrees,
 observed, the region restored, only generated queues touched, the dry-run plan exact), and
 runs interrupted by SIGTERM (restored in-process) or SIGKILL (restored by the command).
 
-After an intended change of the live run's calls, regenerate components/contract/plan.json:
+After an intended change of the live run's calls, regenerate contract/plan.json:
 
     IMS_CALLBACKS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/contract/test_live_run.py
 """
@@ -20,9 +20,9 @@ import time
 
 import pytest
 
-from components.contract.plan import PLAN_FILE, from_journal, load_plan, save_plan
-from components.contract.probes import PROBES
-from components.contract.target import Call
+from contract.plan import PLAN_FILE, from_journal, load_plan, save_plan
+from contract.probes import PROBES
+from contract.target import Call
 from emulator.testing import REPO_ROOT, start_emulator
 from tests.contract.conftest import contract_ids, live_selected
 from tests.contract.live_run import (
@@ -153,7 +153,7 @@ def test_interrupted_live_run_is_restored(tmp_path, sig):
             assert record.exists()
             assert current(emu) != original
             restored = run(
-                [sys.executable, "-m", "components.contract", "restore", "--file", str(record)], env
+                [sys.executable, "-m", "contract", "restore", "--file", str(record)], env
             )
             assert restored.returncode == 0, restored.stdout
             assert f"contract restore of {REGION}: restored" in restored.stdout

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from components.contract.cli import main
-from components.contract.plan import load_plan
+from contract.cli import main
+from contract.plan import load_plan
 from emulator.auth import DEFAULT_ACCESS_KEY_SECRET
 
 OPERATIONS = {

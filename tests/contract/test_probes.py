@@ -1,6 +1,6 @@
 """Probes of the open questions (ice-api.md §8): they record what a target answers.
 
-Each ``probe_*`` function returns ``{aspect: observed}`` (aspects: components.contract.probes)
+Each ``probe_*`` function returns ``{aspect: observed}`` (aspects: contract.probes)
 and never asserts a belief; the tests only record, so a probe passes whatever it observes.
 """
 
@@ -14,10 +14,10 @@ from types import SimpleNamespace
 import pytest
 
 from components.aliyun.errors import CloudError
-from components.contract.probes import NOT_OBSERVABLE, UNCONFIRMED_REGIONS
-from components.contract.report import ContractReport
-from components.contract.target import NO_RETRY, Reply, Target
 from components.core.events import EVENT_NAMES
+from contract.probes import NOT_OBSERVABLE, UNCONFIRMED_REGIONS
+from contract.report import ContractReport
+from contract.target import NO_RETRY, Reply, Target
 from emulator.signing import sign_callback
 from tests.contract.conftest import Observer
 from tests.contract.helpers import EVENTS, URL, http, ok, stored

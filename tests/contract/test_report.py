@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from components.contract.probes import NOT_OBSERVABLE
-from components.contract.report import ContractReport, write_report
+from contract.probes import NOT_OBSERVABLE
+from contract.report import ContractReport, write_report
 
 
 def live_report(run="run-1"):

@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from components.contract.cli import main
-from components.contract.restore import (
+from contract.cli import main
+from contract.restore import (
     PARK_URL,
     RecordError,
     RestoreGuard,
@@ -16,8 +16,8 @@ from components.contract.restore import (
     RestoreRecord,
     restore,
 )
-from components.contract.session import LiveConfig, LiveSession, NotReadyError
-from components.contract.target import ForeignQueueError, Target
+from contract.session import LiveConfig, LiveSession, NotReadyError
+from contract.target import ForeignQueueError, Target
 from tests.contract.helpers import EVENTS, URL, http, ok, stored
 
 

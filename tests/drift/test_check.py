@@ -15,8 +15,8 @@ from alibabacloud_credentials.client import Client as CredentialClient
 from components.aliyun.endpoints import Transport
 from components.core.callback import CallbackSetting
 from components.core.fingerprint import fingerprint
-from components.core.report import MARKER
 from components.drift.check import check, fetch_live
+from components.drift.render import MARKER
 from components.drift.stackfile import load_project
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import REPO_ROOT

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from components.core.report import render
 from components.drift.check import check
+from components.drift.render import render
 from components.drift.stackfile import load_project
 from tests.drift.conftest import http_region, live_http, live_mns, mns_region, queue_name
 

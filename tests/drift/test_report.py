@@ -7,19 +7,21 @@ import json
 import pytest
 
 from components.core.report import (
-    MARKER,
-    MAX_COMMENT_CHARS,
     DriftReport,
     FieldReport,
     RegionReport,
     StackReport,
+    summary_line,
+)
+from components.drift.cli import build_parser
+from components.drift.render import (
+    MARKER,
+    MAX_COMMENT_CHARS,
     render,
     render_json,
     render_markdown,
     render_table,
-    summary_line,
 )
-from components.drift.cli import build_parser
 from tests.drift.conftest import SCHEMA_FILE, VALIDATOR
 
 AT = "2026-11-28T12:00:00Z"

@@ -22,22 +22,22 @@ from components.aliyun.credentials import describe_source, resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.errors import CredentialError
 from components.aliyun.retry import RetryPolicy
-from components.contract.restore import (
+from components.core.regions import REGION_IDS
+from contract.restore import (
     RecordError,
     RestoreGuard,
     RestoreOutcome,
     RestoreRecord,
     restore_and_clear,
 )
-from components.contract.target import Reply, Target
-from components.core.regions import REGION_IDS
+from contract.target import Reply, Target
 
 REGION_ENV = "IMS_CONTRACT_REGION"
 QUEUE_PREFIX_ENV = "IMS_CONTRACT_QUEUE_PREFIX"
 STATE_DIR_ENV = "IMS_CONTRACT_STATE_DIR"
 ALLOW_PARK_ENV = "IMS_CONTRACT_ALLOW_PARK"
 DEFAULT_QUEUE_PREFIX = "ice-callback-contract-"
-DEFAULT_STATE_DIR = Path(__file__).resolve().parents[2] / ".state"
+DEFAULT_STATE_DIR = Path(__file__).resolve().parents[1] / ".state"
 QUEUE_PREFIX_MAX = 80
 _PREFIX_RE = re.compile(r"ice-callback-[A-Za-z0-9-]*")
 NEEDS = (
@@ -141,7 +141,7 @@ class LiveSession:
         path = self.config.record_path
         if path.exists():
             raise NotReadyError(
-                f"{path} is left from an interrupted run: run `python -m components.contract"
+                f"{path} is left from an interrupted run: run `python -m contract"
                 f" restore --file {path}` first"
             )
         run_prefix = f"{self.config.queue_prefix}{secrets.token_hex(3)}-"
@@ -193,7 +193,7 @@ class LiveSession:
         print(outcome.summary(self.config.region), file=sys.__stderr__, flush=True)
         if not outcome.ok:
             print(
-                f"contract: the restore record is kept: python -m components.contract restore"
+                f"contract: the restore record is kept: python -m contract restore"
                 f" --file {self.config.record_path}",
                 file=sys.__stderr__,
                 flush=True,

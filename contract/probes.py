@@ -1,7 +1,7 @@
 """The probes: one per open question of ice-api.md §8, each split into observable aspects.
 
 A probe records what a target answered instead of asserting a belief. Each aspect names what
-the emulator assumes; an aspect tied to a switch of emulator/assumptions.py can be flipped with
+the emulator assumes; an aspect tied to a switch of apispec/assumptions.py can be flipped with
 ``IMS_EMULATOR_ASSUME`` when a real account answers otherwise.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from emulator.assumptions import DOCUMENTED, SWITCHES
+from apispec.assumptions import DOCUMENTED, SWITCHES
 
 NOT_OBSERVABLE = "not observable"
 """Prefix of an observation the target cannot make (``not observable: <why>``)."""

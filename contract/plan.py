@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.contract.restore import PARK_URL
-from components.contract.target import (
+from contract.restore import PARK_URL
+from contract.target import (
     TEST_URL,
     UNKNOWN_ACCESS_KEY_ID,
     WRONG_VERSION,

@@ -2,5 +2,6 @@
 
 ``target`` sends calls through the official SDKs and journals them, ``session`` records and
 restores a real region's setting, ``plan`` is the dry run, ``report`` the probe summary.
-See docs/contract.md.
+A test tool beside the emulator: the product (``components``) never imports it. See
+docs/contract.md.
 """

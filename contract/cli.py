@@ -1,4 +1,4 @@
-"""``python -m components.contract``: the dry run of a live run, and the restore command."""
+"""``python -m contract``: the dry run of a live run, and the restore command."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from components.aliyun.credentials import describe_source, resolve_credentials
 from components.aliyun.endpoints import Transport, TransportError
 from components.aliyun.errors import CredentialError
 from components.aliyun.retry import RetryPolicy
-from components.contract.plan import load_plan, plan_json, render
-from components.contract.restore import RecordError, RestoreRecord, restore_and_clear
-from components.contract.session import (
+from contract.plan import load_plan, plan_json, render
+from contract.restore import RecordError, RestoreRecord, restore_and_clear
+from contract.session import (
     DEFAULT_QUEUE_PREFIX,
     DEFAULT_STATE_DIR,
     LiveConfig,
     NotReadyError,
 )
-from components.contract.target import Target
+from contract.target import Target
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -76,7 +76,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse tree."""
-    parser = argparse.ArgumentParser(prog="python -m components.contract", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m contract", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help=cmd_plan.__doc__, description=cmd_plan.__doc__)
     plan.add_argument("--region", required=True, help="the region a live run would use")

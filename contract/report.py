@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from components.contract.probes import NOT_OBSERVABLE, PROBES
+from contract.probes import NOT_OBSERVABLE, PROBES
 
 REPORT_NAME = "contract-report"
 Outcome = Literal["passed", "failed", "disagrees", "skipped"]

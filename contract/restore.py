@@ -4,7 +4,7 @@ Before a live run changes anything it writes the region's current callback setti
 restore record (``.state/contract-restore-<region>.json``). The record necessarily holds the
 region's AuthKey in plain text, so it is created with mode 0600 in a 0700 directory and
 deleted once the setting is back. Every queue name the run generates is added to the record
-before the queue is created. ``python -m components.contract restore --file ...`` works from
+before the queue is created. ``python -m contract restore --file ...`` works from
 the record alone, e.g. after the run was killed.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
-from components.contract.target import Target
 from components.core.fingerprint import fingerprint
+from contract.target import Target
 
 RECORD_VERSION = 1
 PARK_URL = "https://ims-contract-parked.invalid/callback"

@@ -1,0 +1,5 @@
+"""``python -m contract plan|restore`` (see contract/cli.py)."""
+
+from contract.cli import main
+
+raise SystemExit(main())
