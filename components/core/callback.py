@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from components.core.events import format_event_list, normalize_events, parse_event_list
+from components.core.events import normalize_events, parse_event_list
 from components.core.fingerprint import fingerprint
 
 CallbackType = Literal["HTTP", "MNS"]
@@ -41,6 +41,11 @@ def _switch(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in {"on", "true"}
 
 
+def _ordered(names: list[str]) -> tuple[str, ...]:
+    """The names stripped and de-duplicated, in their first order (empty names dropped)."""
+    return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
 def _text(value: object) -> str:
     """A wire string field: None -> "", otherwise stripped text."""
     return "" if value is None else str(value).strip()
@@ -59,9 +64,14 @@ class CallbackSetting:
     events: tuple[str, ...] = ()
     auth_enabled: bool = False
     auth_key: str = field(default="", repr=False)
+    wire_order: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """The events in the order IMS returned them (or they were recorded), if known; a
+    restore sends them in that order. Never part of a comparison."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "events", normalize_events(self.events))
+        if set(self.wire_order) != set(self.events):
+            object.__setattr__(self, "wire_order", self.events)
 
     @property
     def is_empty(self) -> bool:
@@ -88,6 +98,7 @@ class CallbackSetting:
             events=parse_event_list(_text(body.get("EventTypeList"))),
             auth_enabled=_switch(body.get("AuthSwitch")),
             auth_key=_text(body.get("AuthKey")),
+            wire_order=_ordered(_text(body.get("EventTypeList")).split(",")),
         )
 
     def to_api(self) -> dict[str, str]:
@@ -96,7 +107,7 @@ class CallbackSetting:
         HTTP sends AuthKey only when auth is on and a key is known. With no type, only
         ``EventTypeList`` is sent (clearing semantics are unconfirmed, ice-api.md §1.6).
         """
-        params = {"EventTypeList": format_event_list(self.events)}
+        params = {"EventTypeList": ",".join(self.wire_order)}
         if self.callback_type == "HTTP":
             params |= {
                 "CallbackType": "HTTP",
@@ -124,13 +135,15 @@ class CallbackSetting:
     def from_state(cls, state: Mapping[str, Any]) -> CallbackSetting:
         """Inverse of :meth:`to_state`; missing keys take their defaults."""
         events = state.get("events") or ()
+        names = events.split(",") if isinstance(events, str) else [str(e) for e in events]
         return cls(
             callback_type=parse_callback_type(state.get("callbackType")),
             url=_text(state.get("url")),
             queue_name=_text(state.get("queueName")),
-            events=parse_event_list(events) if isinstance(events, str) else tuple(events),
+            events=tuple(names),
             auth_enabled=bool(state.get("authEnabled", False)),
             auth_key=_text(state.get("authKey")),
+            wire_order=_ordered(names),
         )
 
     def redacted(self) -> dict[str, Any]:

@@ -102,8 +102,3 @@ def normalize_events(names: Iterable[str]) -> tuple[str, ...]:
 def parse_event_list(wire: str) -> tuple[str, ...]:
     """Parse the API's comma-separated ``EventTypeList`` (tolerates spaces and empties)."""
     return normalize_events(wire.split(",")) if wire else ()
-
-
-def format_event_list(events: Iterable[str]) -> str:
-    """Format events as the API's comma-separated ``EventTypeList`` (sorted, unique)."""
-    return ",".join(normalize_events(events))

@@ -198,8 +198,8 @@ def check(request: p.CheckRequest) -> p.CheckResponse:
         inputs = replace(inputs, auth_key="", auth_key_generated=False)
     elif news.get("authKey"):
         inputs = replace(inputs, auth_key_generated=False)
-    elif olds.get("authKeyGenerated") and olds.get("authKey"):
-        inputs = replace(inputs, auth_key=str(olds["authKey"]), auth_key_generated=True)
+    elif olds.get("authKeyGenerated"):  # generated earlier, or the imported region's own
+        inputs = replace(inputs, auth_key=str(olds.get("authKey") or ""), auth_key_generated=True)
     else:
         inputs = replace(
             inputs, auth_key=generate_auth_key(request.random_seed), auth_key_generated=True
@@ -263,7 +263,8 @@ def _outputs(inputs: CallbackInputs, previous: Any) -> dict[str, Any]:
 
 
 def _recorded(live: CallbackSetting) -> Plain | None:
-    return None if live.is_empty else live.to_state()
+    """What ``restore`` puts back: the live setting, its events in the order IMS had them."""
+    return None if live.is_empty else live.to_state() | {"events": list(live.wire_order)}
 
 
 async def _require_queue(cloud: Cloud, inputs: CallbackInputs) -> None:
@@ -301,7 +302,10 @@ async def update(cloud: Cloud, request: p.UpdateRequest) -> p.UpdateResponse:
     if has_unknowns(news):  # preview only: the outputs are not known yet
         return p.UpdateResponse(request.news)
     inputs = CallbackInputs.from_properties(news)
-    previous = plain_map(request.olds).get("previous")
+    olds = plain_map(request.olds)
+    previous = olds.get("previous")
+    if inputs.auth_enabled and not inputs.auth_key:  # imported: the region keeps its own key
+        inputs = replace(inputs, auth_key=str(olds.get("authKey") or ""))
     if not request.preview:
         await _require_queue(cloud, inputs)
         client = cloud.ice(inputs.region)
@@ -326,13 +330,16 @@ async def read(cloud: Cloud, request: p.ReadRequest) -> p.ReadResponse:
         previous = stored.get("previous")
     else:  # import: the live setting becomes the stack's, and is what destroy puts back
         kind = live.callback_type or ("MNS" if live.queue_name else "HTTP")
-        base = CallbackInputs(region=region, callback_type=kind)
+        base = CallbackInputs(region=region, callback_type=kind, auth_key_generated=True)
         previous = _recorded(live)
     inputs = base.with_live(live)
     properties = _outputs(inputs, previous)
-    key = plain_map(request.inputs).get("authKey")
-    if inputs.auth_key_generated and key:  # the generated key stays the desired one: a
-        inputs = replace(inputs, auth_key=str(key))  # console change of it shows as drift
+    if inputs.auth_key_generated:
+        # A generated key stays the desired one, so a console change of it shows as drift.
+        # An imported region keeps its own key: the inputs (and the code `pulumi import`
+        # writes) never hold it; it is in the outputs, secret.
+        stored_key = "" if not stored else plain_map(request.inputs).get("authKey")
+        inputs = replace(inputs, auth_key=str(stored_key or ""))
     return p.ReadResponse(region, properties, wrap_map(inputs.to_properties(), SECRET_PROPERTIES))
 
 

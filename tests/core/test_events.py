@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from components.core.callback import CallbackSetting
 from components.core.events import (
     CATALOGUE,
     EVENT_NAMES,
     EVENTS_BY_NAME,
-    format_event_list,
     normalize_events,
     parse_event_list,
 )
@@ -80,18 +80,9 @@ def test_parse_event_list(wire, expected):
     assert parse_event_list(wire) == expected
 
 
-@pytest.mark.parametrize(
-    ("events", "expected"),
-    [
-        ((), ""),
-        (["B", "A", "B"], "A,B"),
-        (["FileUploadComplete"], "FileUploadComplete"),
-    ],
-)
-def test_format_event_list(events, expected):
-    assert format_event_list(events) == expected
-
-
-def test_format_then_parse_round_trips():
-    events = normalize_events(["TranscodeComplete", "FileUploadComplete", "FileUploadComplete"])
-    assert parse_event_list(format_event_list(events)) == events
+def test_callback_setting_sends_events_in_the_order_it_read_them():
+    live = CallbackSetting.from_api({"CallbackType": "HTTP", "EventTypeList": "B,A,B"})
+    assert live.events == ("A", "B")
+    assert live.wire_order == ("B", "A")
+    assert live.to_api()["EventTypeList"] == "B,A"
+    assert CallbackSetting("HTTP", events=("B", "A")).to_api()["EventTypeList"] == "A,B"

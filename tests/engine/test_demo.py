@@ -8,11 +8,11 @@ The emulator takes any free port (`--emulator-port 0`, passed on via IMS_CALLBAC
 
 from __future__ import annotations
 
-import re
 import fcntl
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
