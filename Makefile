@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-py$(PY_VERSION)
 STATE ?= $(CURDIR)/.state
 
-.PHONY: venv pulumi tools test lint typecheck unit engine demo bench emulator clean
+.PHONY: venv pulumi hosts sdk tools test lint typecheck unit engine demo bench emulator clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@[ -n "$(PYTHON)" ] || { echo "need CPython 3.11, 3.12 or 3.13 on PATH (python3.13, python3.12 or python3.11), or make PYTHON=/path/to/python"; exit 1; }
@@ -29,6 +29,12 @@ venv: $(STAMP)
 pulumi:  ## build or locate the Pulumi CLI (cached outside the repo)
 	@bash scripts/install-pulumi.sh >/dev/null
 
+hosts:  ## the YAML and Node.js language hosts (YAML consumer test, TypeScript SDK), cached
+	@bash scripts/install-language-hosts.sh >/dev/null
+
+sdk: venv pulumi hosts  ## regenerate sdk/ (Python, TypeScript) from the provider's schema
+	@bash scripts/gen-sdk.sh >/dev/null
+
 tools:  ## system tools the suite needs (shellcheck), installed from Debian's packages if missing
 	@bash scripts/install-tools.sh
 
@@ -41,13 +47,13 @@ typecheck: venv
 	$(VENV)/bin/mypy components apispec contract emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
 	$(VENV)/bin/mypy __main__.py  # a separate run: bench/ has a __main__ module too
 
-test: venv pulumi tools lint typecheck  ## the whole suite: lint, types, unit, emulator, engine
+test: venv pulumi hosts tools lint typecheck  ## the whole suite: lint, types, unit, emulator, engine
 	$(VENV)/bin/pytest -p no:cacheprovider -n 2 --dist loadgroup
 
 unit: venv
 	$(VENV)/bin/pytest -m "not engine" -n 2
 
-engine: venv pulumi
+engine: venv pulumi hosts
 	$(VENV)/bin/pytest -m engine
 
 demo: venv pulumi  ## the local stack end to end against the emulator
