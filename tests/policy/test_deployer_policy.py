@@ -120,12 +120,13 @@ def public_methods(cls: type[Any]) -> set[str]:
 
 
 def client_methods_called() -> dict[type[Any], set[str]]:
-    """Per client class, the methods the product code calls (by name: ``x.get_callback()``)."""
+    """Per client class, the methods the product code calls or hands on to be called
+    (``x.get_callback()``, ``cloud.run(client.get_callback)``), by name."""
     called: set[str] = set()
     for _, tree in _trees():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                called.add(node.func.attr)
+            if isinstance(node, ast.Attribute):
+                called.add(node.attr)
     return {cls: public_methods(cls) & called for cls in CLIENTS}
 
 
