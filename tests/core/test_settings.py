@@ -18,6 +18,7 @@ REGIONS = (
     "ap-southeast-1, cn-beijing, cn-hangzhou, cn-shanghai, cn-shenzhen, eu-central-1, "
     "me-east-1, us-west-1"
 )
+FLAG_FIX = "; write true or false, unquoted"
 EXAMPLE = "{regions: {cn-shanghai: {delivery: mns, events: [FileUploadComplete]}}}"
 
 
@@ -417,7 +418,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "auth enabled not bool",
         {**HTTP, "auth": {"enabled": "maybe"}},
         "auth.enabled",
-        "must be true or false",
+        f"must be true or false (got 'maybe'){FLAG_FIX}",
     ),
     (
         "auth unknown key",
@@ -555,7 +556,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "logging not bool",
         {**MNS, "queue": {"logging": []}},
         "queue.logging",
-        "must be true or false",
+        f"must be true or false (got a list){FLAG_FIX}",
     ),
     (
         "tags not mapping",
@@ -587,7 +588,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "adpot",
         UNKNOWN.format("adopt", REGION_KEYS),
     ),
-    ("adopt not bool", {**MNS, "adopt": "sure"}, "adopt", "must be true or false"),
+    (
+        "adopt not bool",
+        {**MNS, "adopt": "sure"},
+        "adopt",
+        f"must be true or false (got 'sure'){FLAG_FIX}",
+    ),
     (
         "onDelete unknown",
         {**MNS, "onDelete": "destroy"},
@@ -756,10 +762,11 @@ TOP_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "http://localhost:<port> or http://[::1]:<port>",
     ),
     (
-        "emulator not string",
+        "emulator not string",  # the CLI hands the program "18100"
         config({"regions": {"cn-beijing": MNS}}) | {"ims-callbacks:emulator": 18100},
         "emulator",
-        "must be a string like http://127.0.0.1:18100 (got 18100)",
+        "must be a plain-HTTP loopback address with a port; use http://127.0.0.1:<port>, "
+        "http://localhost:<port> or http://[::1]:<port>",
     ),
     (
         "namespace typo",
