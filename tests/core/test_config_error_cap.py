@@ -52,11 +52,11 @@ def test_capped_error_pickles_with_every_problem():
     assert str(copy) == str(err)
 
 
-def test_ten_thousand_events_are_one_problem_at_the_events_path():
-    """A region with 10,000 events is rejected by its length, before any entry is checked."""
+def test_a_hundred_thousand_events_are_one_problem_at_the_events_path():
+    """A region with 100,000 events is rejected by its length, before any entry is checked."""
     callbacks = {
         "regions": {
-            "cn-beijing": {"delivery": "mns", "events": [f"BadEvent{i}" for i in range(10_000)]}
+            "cn-beijing": {"delivery": "mns", "events": [f"BadEvent{i}" for i in range(100_000)]}
         }
     }
     with pytest.raises(ConfigError) as info:
@@ -64,7 +64,7 @@ def test_ten_thousand_events_are_one_problem_at_the_events_path():
     assert [(p.path, p.message) for p in info.value.problems] == [
         (
             "callbacks.regions.cn-beijing.events",
-            f"lists 10000 events; at most {MAX_EVENTS} (each event type once)",
+            f"lists 100000 events; at most {MAX_EVENTS} (each event type once)",
         )
     ]
 
