@@ -10,6 +10,17 @@ Decisions: defaults merge deeply (mappings merge key by key, lists such as ``eve
 replaced); delivery-specific defaults (``url``, ``allowInsecureHttp``, ``auth`` for http,
 ``queue`` for mns) apply only to regions of that delivery; region ids are matched
 case-insensitively.
+
+Preview (``__main__`` through :func:`program_settings`) and the drift check use this one
+loader with the same input: values as the CLI hands them over (top-level values are strings;
+objects arrive as JSON text or parsed, which load the same) and the keys the CLI marks
+secret. Before any call: every ``ims-callbacks:`` key must be known; ``events`` lists,
+``regions`` entries and nesting are bounded (rules.MAX_EVENTS, MAX_REGIONS, MAX_DEPTH), each
+reported at its config path. An auth key is accepted only inside a secret ``callbacks``
+value. Limitation: the CLI marks the whole ``callbacks`` key secret when any value in it is
+``secure:``, so a plain-text key next to another ``secure:`` value is not caught. A config of
+over 128 KiB never reaches the program (the CLI passes it in one environment variable, which
+Linux caps): preview fails with ``argument list too long``; the drift check reports the path.
 """
 
 from __future__ import annotations
