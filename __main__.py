@@ -5,19 +5,18 @@ import os
 import pulumi
 
 from components.core.errors import ConfigError
-from components.core.settings import CALLBACKS_KEY, EMULATOR_ENV, EMULATOR_KEY, load_settings
+from components.core.settings import program_settings
 from components.pulumi_layer.account import ImsCallbacks
-
-CONFIG_KEYS = (CALLBACKS_KEY, EMULATOR_KEY)
 
 
 def main() -> None:
     """Validate the whole configuration first, then declare the resources."""
-    raw = {key: pulumi.runtime.get_config(key) for key in CONFIG_KEYS}
-    raw[EMULATOR_KEY] = os.environ.get(EMULATOR_ENV) or raw[EMULATOR_KEY]
+    keys = {*pulumi.runtime.get_config_env(), *pulumi.runtime.config.CONFIG.get()}
     try:
-        settings, warnings = load_settings(
-            {k: v for k, v in raw.items() if v not in (None, "")},
+        settings, warnings = program_settings(
+            {key: pulumi.runtime.get_config(key) for key in keys},
+            [key for key in keys if pulumi.runtime.is_config_secret(key)],
+            os.environ,
             project=pulumi.get_project(),
             stack=pulumi.get_stack(),
         )

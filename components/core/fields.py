@@ -33,6 +33,15 @@ def choice(*allowed: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+def flag(value: object) -> bool:
+    """Accept a YAML boolean or the strings ``true``/``false`` (``pulumi config set --path``)."""
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError(f"must be true or false{describe(value)}; write true or false, unquoted")
+
+
 def bounded(low: int, high: int, unit: str) -> BeforeValidator:
     """Accept a whole number (or its decimal string) in ``low..high``."""
 
@@ -103,3 +112,5 @@ EventName = Annotated[str, AfterValidator(check_event)]
 EventList = Annotated[list[EventName], AfterValidator(non_empty)]
 AuthKeyValue = Annotated[SecretStr | EncryptedKey | None, BeforeValidator(auth_key_value)]
 TagsValue = Annotated[dict[str, str], BeforeValidator(tags_mapping)]
+Flag = Annotated[bool, BeforeValidator(flag)]
+OptionalFlag = Annotated[bool | None, BeforeValidator(lambda v: None if v is None else flag(v))]

@@ -22,7 +22,16 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.core.callback import CallbackSetting
-from components.core.fields import AuthKeyValue, EventList, TagsValue, bounded, choice, optional
+from components.core.fields import (
+    AuthKeyValue,
+    EventList,
+    Flag,
+    OptionalFlag,
+    TagsValue,
+    bounded,
+    choice,
+    optional,
+)
 from components.core.rules import check_callback_url, check_queue_name, check_role_name
 
 Delivery = Literal["mns", "http"]
@@ -41,7 +50,7 @@ class _Model(BaseModel):
 class AuthConfig(_Model):
     """``auth``: HTTP signing (ice-api.md §3). Enabled by default for http delivery."""
 
-    enabled: bool | None = None
+    enabled: OptionalFlag = None
     key: AuthKeyValue = None
 
 
@@ -49,13 +58,13 @@ class QueueConfig(_Model):
     """``queue``: the MNS queue IMS writes to (ice-api.md §4.2, §4.3)."""
 
     name: Annotated[str | None, optional(check_queue_name)] = None
-    existing: bool = False
+    existing: Flag = False
     retention_seconds: Annotated[int, bounded(60, 604800, "seconds")] = 345600
     visibility_timeout_seconds: Annotated[int, bounded(1, 43200, "seconds")] = 30
     polling_wait_seconds: Annotated[int, bounded(0, 30, "seconds")] = 0
     max_message_bytes: Annotated[int, bounded(1024, 65536, "bytes")] = 65536
     delay_seconds: Annotated[int, bounded(0, 604800, "seconds")] = 0
-    logging: bool = False
+    logging: Flag = False
     tags: TagsValue = Field(default_factory=dict)
 
 
@@ -64,11 +73,11 @@ class RegionFields(_Model):
 
     delivery: Annotated[Delivery | None, choice("mns", "http")] = None
     events: EventList | None = None
-    allow_insecure_http: bool = False
+    allow_insecure_http: Flag = False
     url: str | None = None
     auth: AuthConfig | None = None
     queue: QueueConfig | None = None
-    adopt: bool = False
+    adopt: Flag = False
     on_delete: Annotated[OnDelete, choice("restore", "reset", "retain")] = "restore"
 
     @field_validator("url")

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from components.core.events import EVENT_NAMES
 from components.core.paths import SHOWN_CHARS, clip
+from components.core.regions import REGION_IDS
 
 MAX_URL_BYTES = 256
 AUTH_KEY_MIN = 8  # our policy; the API documents only the maximum (ice-api.md §1.2)
@@ -28,10 +29,18 @@ OWNER_TAG = "ims-callbacks-stack"
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 128
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+MAX_EVENTS = 100
+"""Entries in one region's ``events`` (there are 28 event types; a longer list is a mistake,
+and is rejected before each entry is checked)."""
+MAX_REGIONS = len(REGION_IDS)
+"""Entries in ``callbacks.regions``: one per IMS region at most."""
+MAX_DEPTH = 16
+"""Containers nested below a config key (the deepest setting, a queue tag, is 5 levels down)."""
 
 _ALNUM = frozenset(string.ascii_letters + string.digits)
 _QUEUE_RE = re.compile(r"[A-Za-z0-9-]+")
 _ROLE_RE = re.compile(r"[A-Za-z0-9.-]+")
+_SECOND_URL = re.compile(r"[\s,;]+[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
@@ -60,6 +69,8 @@ def check_callback_url(url: str, *, allow_insecure_http: bool = False) -> str:
         raise ValueError(
             "must be ASCII only; percent-encode the path and use the punycode (xn--) host name"
         )
+    if size <= MAX_URL_BYTES and _SECOND_URL.search(url):  # bounded: the pattern backtracks
+        raise ValueError("holds more than one URL; IMS calls exactly one URL per region: keep one")
     if any(c.isspace() or not c.isprintable() for c in url):
         raise ValueError("must not contain spaces, newlines or control characters; remove them")
     if size > MAX_URL_BYTES:

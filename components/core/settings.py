@@ -10,12 +10,23 @@ Decisions: defaults merge deeply (mappings merge key by key, lists such as ``eve
 replaced); delivery-specific defaults (``url``, ``allowInsecureHttp``, ``auth`` for http,
 ``queue`` for mns) apply only to regions of that delivery; region ids are matched
 case-insensitively.
+
+Preview (``__main__`` through :func:`program_settings`) and the drift check use this one
+loader with the same input: values as the CLI hands them over (top-level values are strings;
+objects arrive as JSON text or parsed, which load the same) and the keys the CLI marks
+secret. Before any call: every ``ims-callbacks:`` key must be known; ``events`` lists,
+``regions`` entries and nesting are bounded (rules.MAX_EVENTS, MAX_REGIONS, MAX_DEPTH), each
+reported at its config path. An auth key is accepted only inside a secret ``callbacks``
+value. Limitation: the CLI marks the whole ``callbacks`` key secret when any value in it is
+``secure:``, so a plain-text key next to another ``secure:`` value is not caught. A config of
+over 128 KiB never reaches the program (the CLI passes it in one environment variable, which
+Linux caps): preview fails with ``argument list too long``; the drift check reports the path.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -41,7 +52,14 @@ from components.core.models import (
 )
 from components.core.paths import Loc, format_path
 from components.core.regions import REGION_IDS, get_region, ice_host
-from components.core.rules import default_queue_name, parse_emulator_url, suggest
+from components.core.rules import (
+    MAX_DEPTH,
+    MAX_EVENTS,
+    MAX_REGIONS,
+    default_queue_name,
+    parse_emulator_url,
+    suggest,
+)
 from components.core.validation import canonical_keys, deep_merge, validation_problems
 
 __all__ = [
@@ -57,11 +75,13 @@ __all__ = [
     "RegionSettings",
     "StackSettings",
     "load_settings",
+    "program_settings",
 ]
 
 CALLBACKS_KEY = f"{NAMESPACE}:callbacks"
 EMULATOR_KEY = f"{NAMESPACE}:emulator"
 EMULATOR_ENV = "IMS_CALLBACKS_EMULATOR"  # overrides EMULATOR_KEY (tests, benchmarks, demo)
+_KEYS = ("callbacks", "emulator")
 _TOP_KEYS = ("defaults", "grant", "regions")
 _ONLY_FOR: dict[Delivery, tuple[str, ...]] = {
     "http": ("url", "allowInsecureHttp", "auth"),
@@ -84,6 +104,84 @@ class _Report:
 
     def warn(self, loc: Loc, message: str) -> None:
         self.warnings[ConfigProblem(format_path(loc), message)] = None
+
+
+def _cli_text(value: object) -> str:
+    """A config value as the Pulumi CLI hands it to the program: a string (JSON text for
+    anything that is not one already)."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+_DEEP = (
+    f"is nested more than {MAX_DEPTH} levels deep; no setting is more than 5 levels down "
+    "(callbacks.regions.<region>.queue.tags.<key>): remove the extra nesting"
+)
+
+
+def _too_deep_in_json(text: str) -> Loc | None:
+    """Where the first container nested deeper than MAX_DEPTH starts in JSON ``text``.
+
+    A linear scan without recursion (``json.loads`` would hit the recursion limit first),
+    finding the place :func:`_too_deep` finds in the parsed value; malformed text is left
+    for ``json.loads`` to report.
+    """
+    frames: list[list[str | int]] = []  # per open container: its kind, then current key/index
+    expect_key = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        i += 1
+        if char == '"':
+            try:
+                string, i = json.decoder.scanstring(text, i)  # type: ignore[attr-defined]
+            except ValueError:
+                return None
+            if expect_key and frames:
+                frames[-1][1], expect_key = string, False
+        elif char in "{[":
+            if len(frames) > MAX_DEPTH:
+                return tuple(frame[1] for frame in frames)
+            frames.append([char, 0 if char == "[" else ""])
+            expect_key = char == "{"
+        elif char in "}]" and frames:
+            frames.pop()
+            expect_key = False
+        elif char == "," and frames:
+            expect_key = frames[-1][0] == "{"
+            if not expect_key:
+                frames[-1][1] = int(frames[-1][1]) + 1
+    return None
+
+
+def _too_deep(value: object) -> Loc | None:
+    """Where the first container nested deeper than MAX_DEPTH is in ``value`` (depth first,
+    in document order, without recursion), or None."""
+    pending: list[tuple[Loc, object]] = [((), value)]
+    while pending:
+        loc, node = pending.pop()
+        children: list[tuple[str | int, object]]
+        if isinstance(node, Mapping):
+            children = [(k if isinstance(k, str) else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list | tuple):
+            children = list(enumerate(node))
+        else:
+            continue
+        if len(loc) > MAX_DEPTH:
+            return loc
+        pending.extend(((*loc, key), child) for key, child in reversed(children))
+    return None
+
+
+def _too_many_events(data: Mapping[Any, Any], loc: Loc, report: _Report) -> bool:
+    """Report an ``events`` list longer than MAX_EVENTS (before its entries are checked)."""
+    events = data.get("events")
+    if isinstance(events, list | tuple) and len(events) > MAX_EVENTS:
+        report.problem(
+            (*loc, "events"),
+            f"lists {len(events)} events; at most {MAX_EVENTS} (each event type once)",
+        )
+        return True
+    return False
 
 
 def _origin(loc: Loc, region_loc: Loc, from_defaults: frozenset[Loc]) -> Loc:
@@ -128,13 +226,8 @@ def _load_emulator(value: object, report: _Report) -> str | None:
     """The normalised emulator address, or None when unset or invalid."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
-        report.problem(
-            ("emulator",), f"must be a string like http://127.0.0.1:18100{describe(value)}"
-        )
-        return None
     try:
-        return parse_emulator_url(value)
+        return parse_emulator_url(_cli_text(value))
     except ValueError as exc:
         report.problem(("emulator",), str(exc))
     return None
@@ -149,6 +242,9 @@ def _parse_callbacks(value: object, stack: str, report: _Report) -> Mapping[Any,
         )
         return None
     if isinstance(value, str):
+        if (deep := _too_deep_in_json(value)) is not None:
+            report.problem(("callbacks", *deep), _DEEP)
+            return None
         try:
             value = json.loads(value)
         except (ValueError, RecursionError) as exc:
@@ -159,6 +255,9 @@ def _parse_callbacks(value: object, stack: str, report: _Report) -> Mapping[Any,
             )
             report.problem(("callbacks",), f"is not valid JSON{where}; write it as a YAML mapping")
             return None
+    elif (deep := _too_deep(value)) is not None:
+        report.problem(("callbacks", *deep), _DEEP)
+        return None
     if not isinstance(value, Mapping):
         report.problem(("callbacks",), f"must be a mapping, e.g. {_EXAMPLE}{describe(value)}")
         return None
@@ -181,6 +280,13 @@ def _region_entries(value: object, report: _Report) -> list[tuple[object, object
         return []
     if not entries:
         report.problem(loc, f"must configure at least one region, e.g. {CALLBACKS_KEY}: {_EXAMPLE}")
+    if len(entries) > MAX_REGIONS:
+        report.problem(
+            loc,
+            f"has {len(entries)} entries; IMS has {MAX_REGIONS} regions "
+            f"({', '.join(sorted(REGION_IDS))}): configure each at most once",
+        )
+        return []
     return entries
 
 
@@ -250,6 +356,8 @@ def _load_region(
 ) -> RegionSettings | None:
     """Merge defaults into one region, validate it and resolve its settings."""
     own = _canonical(value, loc, report)
+    if _too_many_events(own, loc, report):
+        return None
     delivery = _delivery_of(own, defaults)
     skip = () if delivery is None else _ONLY_FOR["mns" if delivery == "http" else "http"]
     merged, merged_from = deep_merge({k: v for k, v in defaults.items() if k not in skip}, own)
@@ -327,19 +435,32 @@ def _resolve_queue(
     )
 
 
-def _auth_keys(raw: object) -> Iterator[str]:
-    """The strings at ``defaults.auth.key`` and ``regions.<region>.auth.key`` of the raw
-    ``callbacks`` value: the only places a key can be (so a hostile tree is never walked)."""
+def _auth_keys(raw: object) -> Iterator[tuple[Loc, str]]:
+    """``(path, key)`` of the strings at ``defaults.auth.key`` and ``regions.<region>.auth.key``
+    of the raw ``callbacks`` value: the only places a key can be (a hostile tree is never
+    walked)."""
     if not isinstance(raw, Mapping):
         return
     regions = raw.get("regions")
-    places = [raw.get("defaults")]
+    places: list[tuple[Loc, object]] = [(("callbacks", "defaults"), raw.get("defaults"))]
     if isinstance(regions, Mapping):
-        places += list(regions.values())
-    for place in places:
+        places += [(("callbacks", "regions", str(k)), v) for k, v in regions.items()]
+    for loc, place in places:
         auth = place.get("auth") if isinstance(place, Mapping) else None
         if isinstance(auth, Mapping) and isinstance(auth.get("key"), str):
-            yield auth["key"]
+            yield (*loc, "auth", "key"), auth["key"]
+
+
+def _check_secret_keys(raw: object, secret: bool, report: _Report) -> None:
+    """Report every auth key of a ``callbacks`` value that is not a Pulumi secret."""
+    if secret:
+        return
+    for loc, _ in _auth_keys(raw):
+        report.problem(
+            loc,
+            "is in plain text in the stack config; make it a secret: pulumi config set "
+            f"--secret --path '{NAMESPACE}:{format_path(loc)}' <key>",
+        )
 
 
 def _load_callbacks(
@@ -361,6 +482,8 @@ def _load_callbacks(
     defaults_raw = raw.get("defaults")
     if isinstance(defaults_raw, Mapping):
         defaults = _canonical(defaults_raw, ("callbacks", "defaults"), report)
+        if _too_many_events(defaults, ("callbacks", "defaults"), report):
+            defaults = {k: v for k, v in defaults.items() if k != "events"}
         _validate(DefaultsConfig, defaults, ("callbacks", "defaults"), report)
     elif defaults_raw is not None:
         report.problem(("callbacks", "defaults"), "must be a mapping of region settings")
@@ -383,29 +506,39 @@ def _load_callbacks(
 
 
 def load_settings(
-    config: Mapping[str, Any], *, project: str, stack: str
+    config: Mapping[str, Any],
+    *,
+    project: str,
+    stack: str,
+    secret_keys: Collection[str] | None = None,
 ) -> tuple[StackSettings, tuple[str, ...]]:
     """Validate the stack config; return the settings and warning lines.
 
     ``config`` maps full keys (``ims-callbacks:callbacks``, ``ims-callbacks:emulator``) to
-    parsed values or JSON strings; other namespaces are ignored. Raises ConfigError with
-    every problem found; no message contains an auth key.
+    parsed values or the strings the Pulumi CLI hands the program; other namespaces are
+    ignored, and an unknown ``ims-callbacks:`` key is a problem. ``secret_keys`` are the full
+    keys the CLI marks secret (a key is secret as a whole if any value in it is ``secure:``);
+    an auth key in a ``callbacks`` value that is not secret is a problem. None: not known
+    (tests and tools), not checked. Raises ConfigError with every problem found; no message
+    contains an auth key.
     """
     report = _Report()
     for key in config:
         if isinstance(key, str) and key.startswith(f"{NAMESPACE}:"):
             name = key.partition(":")[2]
-            if name not in ("callbacks", "emulator"):
-                hint = suggest(name, ("callbacks", "emulator"))
+            if name not in _KEYS:
+                valid = ", ".join(_KEYS)
                 report.problem(
-                    (name,), f"is not a known setting{hint} (valid: callbacks, emulator)"
+                    (name,), f"is not a known setting{suggest(name, _KEYS)} (valid: {valid})"
                 )
     emulator = _load_emulator(config.get(EMULATOR_KEY), report)
     raw = _parse_callbacks(config.get(CALLBACKS_KEY), stack, report)
     grant, regions = (
         _load_callbacks(raw, (project, stack), report) if raw is not None else (GrantSettings(), [])
     )
-    secrets = [s for s in _auth_keys(raw) if len(s) >= _MIN_REDACTED]
+    if secret_keys is not None:
+        _check_secret_keys(raw, CALLBACKS_KEY in secret_keys, report)
+    secrets = [s for _, s in _auth_keys(raw) if len(s) >= _MIN_REDACTED]
 
     def clean(item: ConfigProblem) -> ConfigProblem:
         return ConfigProblem(redact(item.path, secrets), redact(item.message, secrets))
@@ -414,3 +547,24 @@ def load_settings(
         raise ConfigError(clean(p) for p in report.problems)
     settings = StackSettings(tuple(sorted(regions, key=lambda r: r.region)), grant, emulator)
     return settings, tuple(str(clean(w)) for w in report.warnings)
+
+
+def program_settings(
+    config: Mapping[str, Any],
+    secret_keys: Collection[str],
+    environ: Mapping[str, str],
+    *,
+    project: str,
+    stack: str,
+) -> tuple[StackSettings, tuple[str, ...]]:
+    """:func:`load_settings` as the Pulumi program calls it: ``config`` is the whole stack
+    config as the CLI hands it over, ``$IMS_CALLBACKS_EMULATOR`` overrides the emulator key."""
+    own = {k: v for k, v in config.items() if k.startswith(f"{NAMESPACE}:")}
+    if environ.get(EMULATOR_ENV):
+        own[EMULATOR_KEY] = environ[EMULATOR_ENV]
+    return load_settings(
+        {k: v for k, v in own.items() if v not in (None, "")},
+        project=project,
+        stack=stack,
+        secret_keys=secret_keys,
+    )

@@ -128,7 +128,9 @@ def _prepare(
         if k.startswith(f"{NAMESPACE}:") and v is not None and v != ""
     }
     try:
-        settings, warnings = load_settings(own, project=project.name, stack=stack.name)
+        settings, warnings = load_settings(
+            own, project=project.name, stack=stack.name, secret_keys=stack.secret_keys
+        )
     except ConfigError as exc:
         return StackReport(
             stack.name, stack.file, error=exc.headline(), problems=exc.shown_problems()

@@ -78,6 +78,8 @@ class StackConfig:
     config: Mapping[str, Any]
     plaintexts: tuple[str, ...]
     """Every value that was decrypted: secrets to redact from all output."""
+    secret_keys: frozenset[str]
+    """The keys the Pulumi CLI marks secret: those with a ``secure:`` value anywhere in them."""
     remedy: str
     """What would let this check use values that stay encrypted."""
 
@@ -146,6 +148,7 @@ def read_stack(project: Project, stack: str, environ: Mapping[str, str]) -> Stac
     raw = _mapping(data.get("config"), f"{shown}: config")
     config: dict[str, Any] = dict(project.defaults)
     config.update({_full_key(project.name, k): v for k, v in raw.items()})
+    secret_keys = frozenset(key for key, value in config.items() if has_secure(value))
     salt = data.get("encryptionsalt")
     plaintexts: list[str] = []
     if isinstance(salt, str) and salt:
@@ -159,6 +162,7 @@ def read_stack(project: Project, stack: str, environ: Mapping[str, str]) -> Stac
         file=shown,
         config=config,
         plaintexts=tuple(plaintexts),
+        secret_keys=secret_keys,
         remedy=hint,
     )
 

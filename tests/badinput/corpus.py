@@ -19,11 +19,13 @@ a mapping key given twice and excessive aliasing are YAML errors that never reac
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.drift.passphrase import has_secure
 from components.drift.yamlv3 import load
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -86,3 +88,15 @@ def parse_stack_file(text: str) -> dict[str, Any]:
     config = (data or {}).get("config") or {}
     assert isinstance(config, dict)
     return config
+
+
+def cli_config(text: str) -> tuple[dict[str, str], list[str]]:
+    """What the Pulumi CLI hands the program for a stack file (``PULUMI_CONFIG`` and
+    ``PULUMI_CONFIG_SECRET_KEYS``): every value a string (JSON text unless it is one), and
+    the keys with a ``secure:`` value anywhere in them. Raises YamlError like the CLI."""
+    config = parse_stack_file(text)
+    values = {
+        key: value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        for key, value in config.items()
+    }
+    return values, [key for key, value in config.items() if has_secure(value)]

@@ -1,4 +1,4 @@
-"""Level (a): every corpus case through load_settings (pure, no engine, no network).
+"""Level (a): every corpus case through the program's loader (pure, no engine, no network).
 
 Each case must end in a ConfigError that lists every expected config path, with a clear
 one-line message per problem, no secret from the input, and no other exception type; or,
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import pytest
 
 from components.core.errors import MAX_SHOWN_PROBLEMS, ConfigError
-from components.core.settings import load_settings
+from components.core.settings import program_settings
 from components.drift.yamlv3 import YamlError
-from tests.badinput.corpus import Case, all_cases, parse_stack_file
+from tests.badinput.corpus import Case, all_cases, cli_config
 
 CASES = all_cases()
 TIME_LIMIT = 8.0
@@ -39,14 +39,14 @@ class Outcome:
 
 
 def evaluate(case: Case) -> Outcome:
-    """Parse like the CLI, then load_settings; never raises."""
+    """Parse like the CLI, then load the settings as the program does; never raises."""
     try:
-        config = parse_stack_file(case.text)
+        config, secret_keys = cli_config(case.text)
     except YamlError as exc:
         return Outcome("yaml-error", str(exc), (), ())
     started = time.monotonic()
     try:
-        load_settings(config, project="ims-callbacks", stack=case.name)
+        program_settings(config, secret_keys, {}, project="ims-callbacks", stack=case.name)
     except ConfigError as err:
         problems = err.problems
         return Outcome(
@@ -108,7 +108,7 @@ def test_case_ends_in_a_clear_error_naming_the_config_path(case: Case):
     assert outcome.kind == "config-error", outcome
     assert set(case.expects) <= set(outcome.paths), outcome.text[:3000]
     for path in outcome.paths:
-        assert path.startswith(("callbacks", "emulator")) or path == "callback"
+        assert path.startswith(("callbacks", "emulator")) or path in case.expects
     shown = outcome.paths[:MAX_SHOWN_PROBLEMS]  # the message lists the first ones
     for expect in case.expects:
         assert f"ims-callbacks:{expect}: " in outcome.text or expect not in shown

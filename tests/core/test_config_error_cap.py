@@ -7,6 +7,7 @@ import pickle
 import pytest
 
 from components.core.errors import MAX_SHOWN_PROBLEMS, ConfigError, ConfigProblem
+from components.core.rules import MAX_EVENTS
 from components.core.settings import load_settings
 
 
@@ -51,26 +52,45 @@ def test_capped_error_pickles_with_every_problem():
     assert str(copy) == str(err)
 
 
-def test_ten_thousand_bad_events_give_a_short_report():
-    """The hostile-input case end to end: load_settings finds all, str(err) shows 100."""
+def test_a_hundred_thousand_events_are_one_problem_at_the_events_path():
+    """A region with 100,000 events is rejected by its length, before any entry is checked."""
     callbacks = {
         "regions": {
-            "cn-beijing": {"delivery": "mns", "events": [f"BadEvent{i}" for i in range(10_000)]}
+            "cn-beijing": {"delivery": "mns", "events": [f"BadEvent{i}" for i in range(100_000)]}
+        }
+    }
+    with pytest.raises(ConfigError) as info:
+        load_settings({"ims-callbacks:callbacks": callbacks}, project="p", stack="s")
+    assert [(p.path, p.message) for p in info.value.problems] == [
+        (
+            "callbacks.regions.cn-beijing.events",
+            f"lists 100000 events; at most {MAX_EVENTS} (each event type once)",
+        )
+    ]
+
+
+def test_hundreds_of_bad_events_give_a_short_report():
+    """Bad events up to the limit in two regions: load_settings finds all, str(err) shows 100."""
+    events = [f"BadEvent{i}" for i in range(MAX_EVENTS)]
+    callbacks = {
+        "regions": {
+            "cn-beijing": {"delivery": "mns", "events": events},
+            "cn-shanghai": {"delivery": "mns", "events": events},
         }
     }
     with pytest.raises(ConfigError) as info:
         load_settings({"ims-callbacks:callbacks": callbacks}, project="p", stack="s")
     err = info.value
-    assert len(err.problems) == 10_000
+    count = 2 * MAX_EVENTS
+    assert len(err.problems) == count
     assert [p.path for p in err.problems[:2]] == [
         "callbacks.regions.cn-beijing.events[0]",
         "callbacks.regions.cn-beijing.events[1]",
     ]
     text = str(err)
     lines = text.splitlines()
-    assert lines[0].startswith("10000 problems in the stack configuration")
+    assert lines[0].startswith(f"{count} problems in the stack configuration")
     assert len(lines) == 102
     assert "BadEvent99'" in lines[100]
-    assert "BadEvent100'" not in text
-    assert lines[-1] == "  ... and 9900 more problems (fix the ones above and rerun)"
-    assert len(text) < 20_000  # uncapped, these 10,000 problems were about 1.6 MB
+    assert "cn-shanghai" not in text
+    assert lines[-1] == f"  ... and {count - 100} more problems (fix the ones above and rerun)"

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from components.core.callback import CallbackSetting
-from components.core.settings import ConfigError, GrantSettings, load_settings
+from components.core.fields import describe
+from components.core.rules import MAX_DEPTH
+from components.core.settings import ConfigError, GrantSettings, load_settings, program_settings
 
 EVENTS = ["FileUploadComplete"]
 URL = "https://hooks.example.com/ims"
@@ -18,6 +20,7 @@ REGIONS = (
     "ap-southeast-1, cn-beijing, cn-hangzhou, cn-shanghai, cn-shenzhen, eu-central-1, "
     "me-east-1, us-west-1"
 )
+FLAG_FIX = "; write true or false, unquoted"
 EXAMPLE = "{regions: {cn-shanghai: {delivery: mns, events: [FileUploadComplete]}}}"
 
 
@@ -417,7 +420,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "auth enabled not bool",
         {**HTTP, "auth": {"enabled": "maybe"}},
         "auth.enabled",
-        "must be true or false",
+        f"must be true or false (got 'maybe'){FLAG_FIX}",
     ),
     (
         "auth unknown key",
@@ -555,7 +558,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "logging not bool",
         {**MNS, "queue": {"logging": []}},
         "queue.logging",
-        "must be true or false",
+        f"must be true or false (got a list){FLAG_FIX}",
     ),
     (
         "tags not mapping",
@@ -587,7 +590,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "adpot",
         UNKNOWN.format("adopt", REGION_KEYS),
     ),
-    ("adopt not bool", {**MNS, "adopt": "sure"}, "adopt", "must be true or false"),
+    (
+        "adopt not bool",
+        {**MNS, "adopt": "sure"},
+        "adopt",
+        f"must be true or false (got 'sure'){FLAG_FIX}",
+    ),
     (
         "onDelete unknown",
         {**MNS, "onDelete": "destroy"},
@@ -756,10 +764,11 @@ TOP_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "http://localhost:<port> or http://[::1]:<port>",
     ),
     (
-        "emulator not string",
+        "emulator not string",  # the CLI hands the program "18100"
         config({"regions": {"cn-beijing": MNS}}) | {"ims-callbacks:emulator": 18100},
         "emulator",
-        "must be a string like http://127.0.0.1:18100 (got 18100)",
+        "must be a plain-HTTP loopback address with a port; use http://127.0.0.1:<port>, "
+        "http://localhost:<port> or http://[::1]:<port>",
     ),
     (
         "namespace typo",
@@ -947,3 +956,112 @@ def test_huge_names_from_the_stack_file_are_clipped_in_messages():
     assert len(lines) == 3
     assert all(len(line) < 400 for line in lines), [len(line) for line in lines]
     assert all("...(+199936 characters)" in line for line in lines), lines
+
+
+# --- strict values, secrets, limits (issue 15) -----------------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [(True, True), ("true", True), ("false", False)])
+def test_flags_take_yaml_booleans_and_the_strings_config_set_writes(value: object, expected: bool):
+    settings, _ = load(one_region(**MNS, adopt=value))
+    assert settings.regions[0].adopt is expected
+
+
+@pytest.mark.parametrize("value", [1, 0, "on", "yes", "True", "1", None])
+def test_flags_refuse_everything_else(value: object):
+    assert problems(one_region(**MNS, adopt=value)) == [
+        (
+            "callbacks.regions.cn-shanghai.adopt",
+            f"must be true or false{describe(value)}{FLAG_FIX}",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "url", [f"{URL},https://b.example.com/cb", f"{URL};https://b.example.com/cb", f"{URL} {URL}"]
+)
+def test_two_urls_are_refused(url: str):
+    assert problems(one_region(**{**HTTP, "url": url})) == [
+        (
+            "callbacks.regions.cn-shanghai.url",
+            "holds more than one URL; IMS calls exactly one URL per region: keep one",
+        )
+    ]
+
+
+def plain_key(where: str = "regions") -> dict[str, object]:
+    auth = {"auth": {"key": KEY}}
+    if where == "defaults":
+        return {"defaults": auth, **one_region(**HTTP)}
+    return one_region(**HTTP, **auth)
+
+
+@pytest.mark.parametrize(
+    ("where", "path"),
+    [
+        ("regions", "callbacks.regions.cn-shanghai.auth.key"),
+        ("defaults", "callbacks.defaults.auth.key"),
+    ],
+)
+def test_an_auth_key_that_is_not_a_secret_is_refused_with_the_fix(where: str, path: str):
+    with pytest.raises(ConfigError) as info:
+        load_settings(config(plain_key(where)), project="p", stack="s", secret_keys=[])
+    assert [(p.path, p.message) for p in info.value.problems] == [
+        (
+            path,
+            "is in plain text in the stack config; make it a secret: pulumi config set "
+            f"--secret --path 'ims-callbacks:{path}' <key>",
+        )
+    ]
+    assert KEY not in str(info.value)
+
+
+def test_an_auth_key_in_a_secret_callbacks_value_is_accepted():
+    secret = ["ims-callbacks:callbacks"]
+    settings, _ = load_settings(config(plain_key()), project="p", stack="s", secret_keys=secret)
+    assert settings.regions[0].auth_key is not None
+
+
+def test_too_many_regions_is_one_problem():
+    regions = {f"zz-{i}": MNS for i in range(9)}
+    assert problems({"regions": regions}) == [
+        (
+            "callbacks.regions",
+            f"has 9 entries; IMS has 8 regions ({REGIONS}): configure each at most once",
+        )
+    ]
+
+
+def nested(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = {"a": [value]}
+    return value
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_nesting_is_refused_at_the_same_path_in_json_text_and_in_a_value(as_json: bool):
+    tags = nested(20)
+    callbacks = one_region(**MNS, queue={"tags": tags})
+    deep = "callbacks.regions.cn-shanghai.queue.tags" + ".a[0]" * 6 + ".a"
+    assert problems(json.dumps(callbacks) if as_json else callbacks) == [
+        (
+            deep,
+            f"is nested more than {MAX_DEPTH} levels deep; no setting is more than 5 levels "
+            "down (callbacks.regions.<region>.queue.tags.<key>): remove the extra nesting",
+        )
+    ]
+
+
+def test_the_program_checks_every_key_of_its_namespace_and_only_those():
+    cfg = config(one_region(**MNS)) | {"ims-callbacks:emulater": "x", "ims:emulator": "y"}
+    with pytest.raises(ConfigError) as info:
+        program_settings(cfg, [], {}, project="p", stack="s")
+    assert [p.path for p in info.value.problems] == ["emulater"]
+
+
+def test_the_program_takes_the_emulator_from_the_environment():
+    cfg = config(one_region(**MNS), emulator="http://10.0.0.1:1")
+    env = {"IMS_CALLBACKS_EMULATOR": "http://127.0.0.1:18100"}
+    settings, _ = program_settings(cfg, [], env, project="p", stack="s")
+    assert settings.emulator == "http://127.0.0.1:18100"

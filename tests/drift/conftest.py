@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -12,8 +14,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from components.drift.cli import main
+from components.drift.passphrase import PASSPHRASE_ENV, derive_key
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess, start_emulator
 
@@ -25,6 +29,8 @@ TEST_PASSPHRASE = "drift-test-passphrase"
 """Passphrase of the stack files in data/ (written by the real Pulumi CLI)."""
 FIXTURE_AUTH_KEY = "DriftKey0123abcXYZ"
 """Plaintext of the auth key encrypted in data/Pulumi.secret*.yaml."""
+SALT = base64.b64encode(b"ims-test").decode()
+"""The salt of the stack files written by :meth:`ScratchProject.stack`."""
 URL = "https://hooks.example.com/ims"
 EVENTS = ["FileUploadComplete", "ProduceMediaComplete"]
 CONFIRMED_REGIONS = (
@@ -45,6 +51,14 @@ def http_region(
     if key is not None:
         region["auth"] = {"key": key}
     return region
+
+
+def encrypt(plain: str) -> str:
+    """``plain`` as the passphrase provider encrypts it (TEST_PASSPHRASE, SALT)."""
+    key = derive_key(TEST_PASSPHRASE, SALT).result()
+    nonce = hashlib.sha256(plain.encode()).digest()[:12]
+    sealed = AESGCM(key).encrypt(nonce, plain.encode(), None)
+    return f"v1:{base64.b64encode(nonce).decode()}:{base64.b64encode(sealed).decode()}"
 
 
 def mns_region(events: list[str] = EVENTS) -> dict[str, Any]:
@@ -77,12 +91,18 @@ class ScratchProject:
     root: Path
 
     def stack(self, name: str, regions: dict[str, Any] | None = None, **config: Any) -> Path:
-        """Write stacks/Pulumi.<name>.yaml: ``regions`` under ims-callbacks:callbacks."""
+        """Write stacks/Pulumi.<name>.yaml: ``regions`` under ims-callbacks:callbacks, with
+        every auth key a secret (``secure:``, TEST_PASSPHRASE) as ``pulumi config set`` writes."""
         data = dict(config)
         if regions is not None:
-            data["ims-callbacks:callbacks"] = {"regions": regions}
+            data["ims-callbacks:callbacks"] = {"regions": json.loads(json.dumps(regions))}
+            for region in data["ims-callbacks:callbacks"]["regions"].values():
+                auth = region.get("auth") if isinstance(region, dict) else None
+                if isinstance(auth, dict) and isinstance(auth.get("key"), str):
+                    auth["key"] = {"secure": encrypt(auth["key"])}
         path = self.root / "stacks" / f"Pulumi.{name}.yaml"
-        path.write_text(yaml.safe_dump({"config": data}, sort_keys=False))
+        salt = f"v1:{SALT}:{encrypt('pulumi')}"
+        path.write_text(yaml.safe_dump({"encryptionsalt": salt, "config": data}, sort_keys=False))
         return path
 
     def raw_stack(self, name: str, text: str) -> Path:
@@ -111,11 +131,12 @@ def project(tmp_path: Path) -> ScratchProject:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A hermetic environment with the emulator's access key (no passphrase)."""
+    """A hermetic environment with the emulator's access key and the test passphrase."""
     home = tmp_path / "home"
     home.mkdir()
     return {
         "HOME": str(home),
+        PASSPHRASE_ENV: TEST_PASSPHRASE,
         "ALIBABA_CLOUD_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEFAULT_ACCESS_KEY_SECRET,
     }

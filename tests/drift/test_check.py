@@ -313,13 +313,14 @@ def test_output_file_and_summary_on_stderr(project, emulator, drift, tmp_path):
 # ---------------------------------------------------------------------------- secrets
 
 
-def test_encrypted_auth_key_without_passphrase_is_not_compared(project, emulator, drift):
+def test_encrypted_auth_key_without_passphrase_is_not_compared(project, emulator, drift, env):
     project.copy_fixture("secret", "prod")
     emulator.control.console_edit(
         "cn-beijing", live_http(key=LIVE_KEY, events=["FileUploadComplete"])
     )
+    locked = {k: v for k, v in env.items() if k != "PULUMI_CONFIG_PASSPHRASE"}
 
-    run = drift("--stack", "prod", "--format", "json")
+    run = drift("--stack", "prod", "--format", "json", env_override=locked)
 
     assert run.code == 0  # everything that can be compared here matches
     key = _regions(_json(run.out))["cn-beijing"]["fields"][-1]
