@@ -142,7 +142,7 @@ class Transport:
         cls, emulator: str | None = None, environ: Mapping[str, str] | None = None
     ) -> Transport:
         """Emulator from ``$IMS_CALLBACKS_EMULATOR`` (an override for tests and benchmarks),
-        else ``ims-callbacks:emulator``."""
+        else ``ims:emulator``."""
         env = os.environ if environ is None else environ
         return cls(emulator=env.get(EMULATOR_ENV) or emulator or None)
 

@@ -18,9 +18,10 @@ class ConfigProblem:
 
     path: str
     message: str
+    namespace: str = NAMESPACE
 
     def __str__(self) -> str:
-        return f"{NAMESPACE}:{self.path}: {self.message}"
+        return f"{self.namespace}:{self.path}: {self.message}"
 
 
 class ConfigError(Exception):

@@ -79,9 +79,18 @@ __all__ = [
 ]
 
 CALLBACKS_KEY = f"{NAMESPACE}:callbacks"
-EMULATOR_KEY = f"{NAMESPACE}:emulator"
+PROVIDER_NAMESPACE = "ims"
+EMULATOR_KEY = f"{PROVIDER_NAMESPACE}:emulator"
+"""The emulator is the ``ims`` provider's setting; the drift check and the program read it too."""
 EMULATOR_ENV = "IMS_CALLBACKS_EMULATOR"  # overrides EMULATOR_KEY (tests, benchmarks, demo)
-_KEYS = ("callbacks", "emulator")
+_KEYS = ("callbacks",)
+_MOVED = {
+    "emulator": (
+        "moved to ims:emulator, the ims provider's setting (this key would not reach the "
+        "provider); fix: `pulumi config rm ims-callbacks:emulator` and "
+        "`pulumi config set ims:emulator <url>`"
+    )
+}
 _TOP_KEYS = ("defaults", "grant", "regions")
 _ONLY_FOR: dict[Delivery, tuple[str, ...]] = {
     "http": ("url", "allowInsecureHttp", "auth"),
@@ -229,7 +238,7 @@ def _load_emulator(value: object, report: _Report) -> str | None:
     try:
         return parse_emulator_url(_cli_text(value))
     except ValueError as exc:
-        report.problem(("emulator",), str(exc))
+        report.problems[ConfigProblem("emulator", str(exc), PROVIDER_NAMESPACE)] = None
     return None
 
 
@@ -514,7 +523,7 @@ def load_settings(
 ) -> tuple[StackSettings, tuple[str, ...]]:
     """Validate the stack config; return the settings and warning lines.
 
-    ``config`` maps full keys (``ims-callbacks:callbacks``, ``ims-callbacks:emulator``) to
+    ``config`` maps full keys (``ims-callbacks:callbacks``, ``ims:emulator``) to
     parsed values or the strings the Pulumi CLI hands the program; other namespaces are
     ignored, and an unknown ``ims-callbacks:`` key is a problem. ``secret_keys`` are the full
     keys the CLI marks secret (a key is secret as a whole if any value in it is ``secure:``);
@@ -526,11 +535,12 @@ def load_settings(
     for key in config:
         if isinstance(key, str) and key.startswith(f"{NAMESPACE}:"):
             name = key.partition(":")[2]
-            if name not in _KEYS:
+            if name in _MOVED:
+                report.problem((name,), _MOVED[name])
+            elif name not in _KEYS:
+                hint = suggest(name, (*_KEYS, EMULATOR_KEY))
                 valid = ", ".join(_KEYS)
-                report.problem(
-                    (name,), f"is not a known setting{suggest(name, _KEYS)} (valid: {valid})"
-                )
+                report.problem((name,), f"is not a known setting{hint} (valid: {valid})")
     emulator = _load_emulator(config.get(EMULATOR_KEY), report)
     raw = _parse_callbacks(config.get(CALLBACKS_KEY), stack, report)
     grant, regions = (
@@ -541,7 +551,9 @@ def load_settings(
     secrets = [s for _, s in _auth_keys(raw) if len(s) >= _MIN_REDACTED]
 
     def clean(item: ConfigProblem) -> ConfigProblem:
-        return ConfigProblem(redact(item.path, secrets), redact(item.message, secrets))
+        return ConfigProblem(
+            redact(item.path, secrets), redact(item.message, secrets), item.namespace
+        )
 
     if report.problems:
         raise ConfigError(clean(p) for p in report.problems)
@@ -559,7 +571,7 @@ def program_settings(
 ) -> tuple[StackSettings, tuple[str, ...]]:
     """:func:`load_settings` as the Pulumi program calls it: ``config`` is the whole stack
     config as the CLI hands it over, ``$IMS_CALLBACKS_EMULATOR`` overrides the emulator key."""
-    own = {k: v for k, v in config.items() if k.startswith(f"{NAMESPACE}:")}
+    own = {k: v for k, v in config.items() if k.startswith(f"{NAMESPACE}:") or k == EMULATOR_KEY}
     if environ.get(EMULATOR_ENV):
         own[EMULATOR_KEY] = environ[EMULATOR_ENV]
     return load_settings(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from alibabacloud_credentials.client import Client as CredentialClient
 
+from components.aliyun.credentials import CONFIG_KEYS as CREDENTIAL_KEYS
 from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Timeouts, Transport, TransportError
 from components.aliyun.errors import CloudError, CredentialError, redact
@@ -31,7 +32,7 @@ from components.core.report import (
     RegionStatus,
     StackReport,
 )
-from components.core.settings import load_settings
+from components.core.settings import EMULATOR_KEY, PROVIDER_NAMESPACE, load_settings
 from components.drift.passphrase import PASSPHRASE_ENV, is_secure
 from components.drift.stackfile import (
     Project,
@@ -102,14 +103,18 @@ class _Stack:
 
 
 def _credential_config(stack: StackConfig) -> dict[str, str]:
+    """The stack file's credential settings as ``alicloud:<name>``; the ``ims:`` provider's
+    own settings (what `pulumi up` uses) win over the ``alicloud:`` ones."""
     config: dict[str, str] = {}
-    for key, value in stack.config.items():
-        if not key.startswith("alicloud:"):
-            continue
-        if is_secure(value):
-            raise CredentialError(f"{key} is encrypted in the stack file ({stack.remedy})")
-        if isinstance(value, str):
-            config[key] = value
+    for prefix in ("alicloud:", f"{PROVIDER_NAMESPACE}:"):
+        for key, value in stack.config.items():
+            name = key.removeprefix(prefix)
+            if not key.startswith(prefix) or f"alicloud:{name}" not in CREDENTIAL_KEYS:
+                continue
+            if is_secure(value):
+                raise CredentialError(f"{key} is encrypted in the stack file ({stack.remedy})")
+            if isinstance(value, str):
+                config[f"alicloud:{name}"] = value
     return config
 
 
@@ -125,7 +130,7 @@ def _prepare(
     own = {
         k: v
         for k, v in stack.config.items()
-        if k.startswith(f"{NAMESPACE}:") and v is not None and v != ""
+        if (k.startswith(f"{NAMESPACE}:") or k == EMULATOR_KEY) and v is not None and v != ""
     }
     try:
         settings, warnings = load_settings(
@@ -172,7 +177,7 @@ def check(
 ) -> tuple[DriftReport, frozenset[str]]:
     """Check every stack; return the report and every secret seen (for redaction).
 
-    ``emulator`` (``--emulator``) wins; without it, ``ims-callbacks:emulator`` and
+    ``emulator`` (``--emulator``) wins; without it, ``ims:emulator`` and
     ``$IMS_CALLBACKS_EMULATOR`` are combined by :meth:`Transport.from_settings`, as in the
     program. All regions of all stacks are fetched in parallel.
     """

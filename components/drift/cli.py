@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--emulator",
         metavar="URL",
-        help=f"loopback emulator URL (wins over ims-callbacks:emulator and ${EMULATOR_ENV})",
+        help=f"loopback emulator URL (wins over ims:emulator and ${EMULATOR_ENV})",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="table: show every field, not only drifted ones"

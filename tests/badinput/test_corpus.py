@@ -111,7 +111,8 @@ def test_case_ends_in_a_clear_error_naming_the_config_path(case: Case):
         assert path.startswith(("callbacks", "emulator")) or path in case.expects
     shown = outcome.paths[:MAX_SHOWN_PROBLEMS]  # the message lists the first ones
     for expect in case.expects:
-        assert f"ims-callbacks:{expect}: " in outcome.text or expect not in shown
+        namespace = "ims" if expect == "emulator" else "ims-callbacks"
+        assert f"{namespace}:{expect}: " in outcome.text or expect not in shown
     hidden = len(outcome.paths) - len(shown)
     assert (f"... and {hidden} more problem" in outcome.text) == (hidden > 0)
     for path, message in zip(outcome.paths, outcome.messages, strict=True):

@@ -111,7 +111,7 @@ def config(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
         callbacks = text[: draw(st.integers(0, len(text)))] if draw(st.booleans()) else text
     out: dict[str, Any] = {"ims-callbacks:callbacks": callbacks}
     if draw(st.booleans()):
-        out["ims-callbacks:emulator"] = draw(scalar | url)
+        out["ims:emulator"] = draw(scalar | url)
     if draw(st.integers(0, 5)) == 0:
         out["other:setting"] = draw(tree)  # another namespace: ignored
     return out, keys
@@ -171,7 +171,5 @@ def test_settings_or_config_error_with_clean_paths_and_no_keys(data):
 @given(value=tree, emulator=scalar)
 def test_arbitrary_trees_and_json_never_escape_config_error(value, emulator):
     for callbacks in (value, json.dumps(value, default=str)):
-        _, problems = outcome(
-            {"ims-callbacks:callbacks": callbacks, "ims-callbacks:emulator": emulator}
-        )
+        _, problems = outcome({"ims-callbacks:callbacks": callbacks, "ims:emulator": emulator})
         assert all(p.startswith(("callbacks", "emulator")) for p, _ in problems)

@@ -143,7 +143,7 @@ def stack_config(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
         callbacks[draw(key)] = draw(tree)
     config: dict[str, Any] = {"ims-callbacks:callbacks": callbacks}
     if draw(st.integers(0, 3)) == 0:
-        config["ims-callbacks:emulator"] = draw(leaf)
+        config["ims:emulator"] = draw(leaf)
     return config, secrets
 
 
@@ -159,7 +159,7 @@ def _load(config: dict[str, Any]) -> str:
 @SETTINGS
 @given(value=tree, emulator=leaf)
 def test_arbitrary_trees_give_settings_or_config_error(value, emulator):
-    _load({"ims-callbacks:callbacks": value, "ims-callbacks:emulator": emulator})
+    _load({"ims-callbacks:callbacks": value, "ims:emulator": emulator})
 
 
 @SETTINGS

@@ -25,8 +25,9 @@ EXAMPLE = "{regions: {cn-shanghai: {delivery: mns, events: [FileUploadComplete]}
 
 
 def config(callbacks: object, **extra: object) -> dict[str, object]:
+    """The config: ``emulator`` is the ims provider's key, the rest are ``ims-callbacks:``."""
     return {"ims-callbacks:callbacks": callbacks} | {
-        f"ims-callbacks:{k}": v for k, v in extra.items()
+        f"{'ims' if k == 'emulator' else 'ims-callbacks'}:{k}": v for k, v in extra.items()
     }
 
 
@@ -151,7 +152,7 @@ def test_json_string_and_other_namespaces():
         "ims-callbacks:callbacks": json.dumps(one_region(**MNS)),
         "aws:region": "us-east-1",
         "alicloud:region": {"weird": True},
-        "ims-callbacks:emulator": "",
+        "ims:emulator": "",
     }
     settings, _ = load_settings(cfg, project="p", stack="s")
     assert [r.region for r in settings.regions] == ["cn-shanghai"]
@@ -758,14 +759,14 @@ TOP_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "emulator remote",
-        config({"regions": {"cn-beijing": MNS}}) | {"ims-callbacks:emulator": "http://10.1.2.3:80"},
+        config({"regions": {"cn-beijing": MNS}}) | {"ims:emulator": "http://10.1.2.3:80"},
         "emulator",
         "must be a plain-HTTP loopback address with a port; use http://127.0.0.1:<port>, "
         "http://localhost:<port> or http://[::1]:<port>",
     ),
     (
         "emulator not string",  # the CLI hands the program "18100"
-        config({"regions": {"cn-beijing": MNS}}) | {"ims-callbacks:emulator": 18100},
+        config({"regions": {"cn-beijing": MNS}}) | {"ims:emulator": 18100},
         "emulator",
         "must be a plain-HTTP loopback address with a port; use http://127.0.0.1:<port>, "
         "http://localhost:<port> or http://[::1]:<port>",
@@ -774,7 +775,7 @@ TOP_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "namespace typo",
         config({"regions": {"cn-beijing": MNS}}) | {"ims-callbacks:callback": {}},
         "callback",
-        "is not a known setting; did you mean 'callbacks'? (valid: callbacks, emulator)",
+        "is not a known setting; did you mean 'callbacks'? (valid: callbacks)",
     ),
 ]
 
@@ -1054,10 +1055,21 @@ def test_nesting_is_refused_at_the_same_path_in_json_text_and_in_a_value(as_json
 
 
 def test_the_program_checks_every_key_of_its_namespace_and_only_those():
-    cfg = config(one_region(**MNS)) | {"ims-callbacks:emulater": "x", "ims:emulator": "y"}
+    cfg = config(one_region(**MNS)) | {"ims-callbacks:emulater": "x", "ims:region": "y"}
     with pytest.raises(ConfigError) as info:
         program_settings(cfg, [], {}, project="p", stack="s")
     assert [p.path for p in info.value.problems] == ["emulater"]
+
+
+def test_the_old_emulator_key_says_where_it_moved():
+    cfg = config(one_region(**MNS)) | {"ims-callbacks:emulator": "http://127.0.0.1:1"}
+    with pytest.raises(ConfigError) as info:
+        program_settings(cfg, [], {}, project="p", stack="s")
+    assert [str(p) for p in info.value.problems] == [
+        "ims-callbacks:emulator: moved to ims:emulator, the ims provider's setting (this key "
+        "would not reach the provider); fix: `pulumi config rm ims-callbacks:emulator` and "
+        "`pulumi config set ims:emulator <url>`"
+    ]
 
 
 def test_the_program_takes_the_emulator_from_the_environment():

@@ -124,7 +124,7 @@ def project(tmp_path: Path) -> ScratchProject:
     (root / "stacks").mkdir(parents=True)
     (root / "Pulumi.yaml").write_text(
         "name: ims-callbacks\nruntime: python\nstackConfigDir: stacks\n"
-        "config:\n  ims-callbacks:emulator:\n    type: string\n    default: ''\n"
+        "config:\n  ims-callbacks:note:\n    type: string\n    default: ''\n"
     )
     return ScratchProject(root)
 

@@ -281,9 +281,7 @@ def test_all_without_stack_files_is_an_error(drift):
 
 
 def test_emulator_from_the_stack_file(project, emulator, capsys, env):
-    project.stack(
-        "prod", {"cn-shanghai": mns_region()}, **{"ims-callbacks:emulator": emulator.base_url}
-    )
+    project.stack("prod", {"cn-shanghai": mns_region()}, **{"ims:emulator": emulator.base_url})
     emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
 
     from components.drift.cli import main

@@ -31,13 +31,13 @@ def test_project_name_stack_dir_and_defaults(project):
     loaded = load_project(project.root)
     assert loaded.name == "ims-callbacks"
     assert loaded.stack_dir == project.root.resolve() / "stacks"
-    assert loaded.defaults == {"ims-callbacks:emulator": ""}
+    assert loaded.defaults == {"ims-callbacks:note": ""}
 
 
 def test_stack_keys_without_namespace_belong_to_the_project(project):
-    project.raw_stack("dev", "config:\n  emulator: http://127.0.0.1:1\n  aws:region: x\n")
+    project.raw_stack("dev", "config:\n  note: http://127.0.0.1:1\n  aws:region: x\n")
     stack = read_stack(load_project(project.root), "dev", {})
-    assert stack.config == {"ims-callbacks:emulator": "http://127.0.0.1:1", "aws:region": "x"}
+    assert stack.config == {"ims-callbacks:note": "http://127.0.0.1:1", "aws:region": "x"}
     assert stack.file == "stacks/Pulumi.dev.yaml"
 
 

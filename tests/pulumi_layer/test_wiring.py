@@ -100,7 +100,7 @@ def settings_for(
 ) -> StackSettings:
     config: dict[str, Any] = {"ims-callbacks:callbacks": callbacks_config(mode) | overrides}
     if emulator:
-        config["ims-callbacks:emulator"] = emulator
+        config["ims:emulator"] = emulator
     settings, _warnings = load_settings(config, project=PROJECT, stack=STACK)
     return settings
 
@@ -503,7 +503,7 @@ BAD_CALLBACKS = {
     },
 }
 BAD_PATHS = (
-    "ims-callbacks:emulator:",
+    "ims:emulator:",
     "ims-callbacks:callbacks.grant.mode:",
     "ims-callbacks:callbacks.regions.cn-shanghai.events[1]:",
     "ims-callbacks:callbacks.regions.cn-shanghai.queue.retentionSeconds:",
@@ -525,8 +525,9 @@ def test_main_bad_config_is_one_run_error_listing_every_problem_and_declares_not
     pulumi.runtime.set_all_config(
         {
             "ims-callbacks:callbacks": json.dumps(BAD_CALLBACKS),
-            "ims-callbacks:emulator": "http://10.1.2.3:18100",
-        }
+            "ims:emulator": "http://10.1.2.3:18100",
+        },
+        ["ims-callbacks:callbacks"],
     )
     with pytest.raises(pulumi.RunError) as caught:
         run_main()
@@ -549,7 +550,9 @@ def test_main_missing_config_names_the_setting_to_add(monitor):
 
 
 def test_main_valid_config_declares_the_stack(monitor):
-    pulumi.runtime.set_all_config({"ims-callbacks:callbacks": json.dumps(callbacks_config())})
+    pulumi.runtime.set_all_config(
+        {"ims-callbacks:callbacks": json.dumps(callbacks_config())}, ["ims-callbacks:callbacks"]
+    )
     run_main()
     names = {n: r.type for n, r in monitor.registrations().items()}
     assert names == {n: t for n, (t, _) in expected_tree("attach").items()}
@@ -563,8 +566,9 @@ def test_main_emulator_env_overrides_config(monitor, monkeypatch):
     pulumi.runtime.set_all_config(
         {
             "ims-callbacks:callbacks": json.dumps(callbacks_config()),
-            "ims-callbacks:emulator": "http://10.1.2.3:18100",
-        }
+            "ims:emulator": "http://10.1.2.3:18100",
+        },
+        ["ims-callbacks:callbacks"],
     )
     run_main()
     assert set(monitor.registrations()) == set(expected_tree("attach"))
@@ -572,8 +576,10 @@ def test_main_emulator_env_overrides_config(monitor, monkeypatch):
 
 def test_main_checks_the_emulator_address_from_the_environment(monitor, monkeypatch):
     monkeypatch.setenv("IMS_CALLBACKS_EMULATOR", "http://10.1.2.3:18100")
-    pulumi.runtime.set_all_config({"ims-callbacks:callbacks": json.dumps(callbacks_config())})
-    with pytest.raises(pulumi.RunError, match="ims-callbacks:emulator: must be a plain-HTTP"):
+    pulumi.runtime.set_all_config(
+        {"ims-callbacks:callbacks": json.dumps(callbacks_config())}, ["ims-callbacks:callbacks"]
+    )
+    with pytest.raises(pulumi.RunError, match="ims:emulator: must be a plain-HTTP"):
         run_main()
     assert monitor.registrations() == {}
 
@@ -582,8 +588,8 @@ def test_bad_config_problems_match_load_settings(monitor):
     """The RunError carries load_settings' own problems, none dropped or reworded."""
     raw = {"ims-callbacks:callbacks": json.dumps(BAD_CALLBACKS)}
     with pytest.raises(ConfigError) as expected:
-        load_settings(raw, project=PROJECT, stack=STACK)
-    pulumi.runtime.set_all_config(raw)
+        load_settings(raw, project=PROJECT, stack=STACK, secret_keys=list(raw))
+    pulumi.runtime.set_all_config(raw, list(raw))
     with pytest.raises(pulumi.RunError) as caught:
         run_main()
     assert str(caught.value) == str(expected.value)
