@@ -9,7 +9,6 @@ module and reset its state for every test.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Coroutine, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -27,30 +26,10 @@ from components.pulumi_layer.resources import (
 )
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess, start_emulator
+from tests.hermetic import hermetic_env
 
 T = TypeVar("T")
-
-AMBIENT = (
-    "IMS_CALLBACKS_EMULATOR",
-    "ALICLOUD_ACCESS_KEY",
-    "ALICLOUD_SECRET_KEY",
-    "ALICLOUD_SECURITY_TOKEN",
-    "ALICLOUD_PROFILE",
-    "ALIBABA_CLOUD_ACCESS_KEY_ID",
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-    "ALIBABA_CLOUD_SECURITY_TOKEN",
-    "ALIBABA_CLOUD_PROFILE",
-)
-
-
-@pytest.fixture(autouse=True)
-def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Developer credentials and overrides in the environment never leak into these tests."""
-    for name in AMBIENT:
-        monkeypatch.delenv(name, raising=False)
-    for name in list(os.environ):
-        if name.startswith(("PULUMI_CONFIG", "ALIBABA_", "ALICLOUD_")):
-            monkeypatch.delenv(name)
+__all__ = ["hermetic_env"]
 
 
 @pytest.fixture(scope="module")
