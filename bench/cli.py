@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import counters, drift_refresh, memory, report, scaling, startup
+from bench import counters, drift_refresh, memory, plugin, report, scaling, startup
 from bench.config import FULL, QUICK, BenchConfig
 from bench.harness import BenchError, Workspace, machine, workspace
 from devtools.engine import REPO_ROOT
@@ -115,19 +115,23 @@ def _run_sections(
         drifted = drift_refresh.setup(ws, cfg.drift_regions)
         _section(
             log,
-            "3. drift check vs preview --refresh",
+            "3. drift check vs preview (refresh: always)",
             results,
             "driftVsRefresh",
             lambda: drift_refresh.run(drifted, cfg.drift_reps, cfg.latency_ms),
         )
     if "startup" in sections:
         probes = startup.setup(ws, cfg.drift_regions)
+        deployed = plugin.setup(ws)
         _section(
             log,
-            "4. start-up",
+            "4. start-up (program, provider plugin)",
             results,
             "startup",
-            lambda: startup.run(probes, cfg.startup_reps, cfg.importtime_reps),
+            lambda: {
+                **startup.run(probes, cfg.startup_reps, cfg.importtime_reps),
+                "plugin": plugin.run(deployed, cfg.startup_reps),
+            },
         )
     if "memory" in sections:
         _section(log, "5. memory", results, "memory", lambda: memory.run(scaled, cfg))

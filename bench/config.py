@@ -24,7 +24,7 @@ class BenchConfig:
     drift_per_rep: int
     """Drift check runs per stack and repetition (it is cheap and its wall time is short)."""
     drift_reps: int
-    """Repetitions of section 3 (drift check vs preview --refresh)."""
+    """Repetitions of section 3 (drift check vs preview, with and without the refresh)."""
     latency_ms: int
     counters_regions: int
     drift_regions: int

@@ -1,10 +1,13 @@
 """2. API calls per operation, from the emulator's counters (no latency needed).
 
 The mixed stack (HTTP and MNS regions) is deployed, then each step runs with freshly zeroed
-counters: a preview and a no-change ``up`` must read every region exactly once and write
-nothing; a one-field change must write exactly once, in that region only. Rows marked
-``info`` have no target: they show what the engine does by design (``pulumi up`` without
-``--skip-preview`` runs the program twice; ``--refresh`` adds a Read per resource).
+counters. The native ``ims`` provider makes no API call in ``check`` or ``diff``; the only
+reads of a preview are the refresh's ``read`` of every resource, which Pulumi.yaml's
+``options: refresh: always`` runs before every preview and update. So a no-change preview
+must make exactly one GetEventCallback per region plus one GetQueueAttributes per created
+MNS queue, and no write; ``--refresh=false`` must make none; a one-field change must write
+exactly once, in that region only. ``pulumi up`` without ``--skip-preview`` refreshes twice
+(its preview, then the update), so it reads twice.
 """
 
 from __future__ import annotations
@@ -14,11 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.harness import Scenario, Workspace
-from bench.stacks import SECRET_KEY, add_event, mixed_regions, mixed_stack, secret_region
+from bench.stacks import (
+    SECRET_KEY,
+    add_event,
+    is_mns,
+    mixed_regions,
+    mixed_stack,
+    secret_region,
+)
 from emulator.faults import CountersInfo
 
 GET = "GetEventCallback"
 SET = "SetEventCallback"
+QUEUE_GET = "GetQueueAttributes"
 
 
 @dataclass(frozen=True)
@@ -50,8 +61,8 @@ def _describe(values: dict[str, int]) -> str:
     return f"{odd}; {common} in the other {sum(1 for x in values.values() if x == common)}"
 
 
-def _others(counters: CountersInfo) -> str:
-    ops = {k: v for k, v in counters["operations"].items() if k not in (GET, SET)}
+def _others(counters: CountersInfo, checked: set[str]) -> str:
+    ops = {k: v for k, v in counters["operations"].items() if k not in checked}
     return ", ".join(f"{k} {v}" for k, v in sorted(ops.items())) or "none"
 
 
@@ -59,48 +70,63 @@ def run(scenario: Scenario, *, quick: bool = False) -> dict[str, Any]:
     """Run every step (``quick``: not the two slowest); return the section of results.json."""
     regions = scenario.regions
     changed = secret_region()
+    queues = {r for i, r in enumerate(regions) if is_mns(i)}
     once: Callable[[str], int] = lambda _r: 1  # noqa: E731 - tiny table of expectations
     twice: Callable[[str], int] = lambda _r: 2  # noqa: E731
     never: Callable[[str], int] = lambda _r: 0  # noqa: E731
     only_changed: Callable[[str], int] = lambda r: 1 if r == changed else 0  # noqa: E731
+    changed_twice: Callable[[str], int] = lambda r: 2 if r == changed else 1  # noqa: E731
+    per_queue: Callable[[str], int] = lambda r: 1 if r in queues else 0  # noqa: E731
+    queues_twice: Callable[[str], int] = lambda r: 2 if r in queues else 0  # noqa: E731
     each = f"1 per region ({len(regions)})"
+    queue_text = f"1 per MNS queue ({', '.join(sorted(queues)) or 'none'})"
     no_write = Expectation(SET, never, "0")
+    no_queue = Expectation(QUEUE_GET, never, "0")
+    refresh = [Expectation(GET, once, each), Expectation(QUEUE_GET, per_queue, queue_text)]
     steps: list[tuple[str, list[str], list[Expectation]]] = [
-        ("preview (no change)", ["pulumi", "preview"], [Expectation(GET, once, each), no_write]),
+        ("preview (no change)", ["pulumi", "preview"], [*refresh, no_write]),
+        (
+            "preview --refresh=false (no reads)",
+            ["pulumi", "preview", "--refresh=false"],
+            [Expectation(GET, never, "0"), no_queue, no_write],
+        ),
         (
             "up --skip-preview (no change)",
             ["pulumi", "up", "--yes", "--skip-preview"],
-            [Expectation(GET, once, each), no_write],
+            [*refresh, no_write],
         ),
         (
-            "up (preview + update: 2 program runs)",
+            "up (preview + update: 2 refreshes)",
             ["pulumi", "up", "--yes"],
-            [Expectation(GET, twice, "2 per region: 1 per engine pass"), no_write],
+            [
+                Expectation(GET, twice, "2 per region: 1 per refresh"),
+                Expectation(QUEUE_GET, queues_twice, "2 per MNS queue"),
+                no_write,
+            ],
         ),
-        ("drift check", ["drift"], [Expectation(GET, once, each), no_write]),
+        ("drift check", ["drift"], [Expectation(GET, once, each), no_queue, no_write]),
         (
-            "preview --refresh",
+            "preview --refresh (= preview: refresh is always on)",
             ["pulumi", "preview", "--refresh"],
-            [Expectation(GET, None, "info: Read + Check"), no_write],
+            [*refresh, no_write],
         ),
         (
             f"preview after a one-field change in {changed}",
             ["change", "pulumi", "preview"],
-            [Expectation(GET, once, each), no_write],
+            [*refresh, no_write],
         ),
         (
             "up --skip-preview applying that change",
             ["pulumi", "up", "--yes", "--skip-preview"],
             [
-                Expectation(GET, None, "info: Check + the update's re-read"),
+                Expectation(
+                    GET, changed_twice, f"{changed} 2 (refresh + the update's re-read), 1 elsewhere"
+                ),
+                Expectation(QUEUE_GET, per_queue, queue_text),
                 Expectation(SET, only_changed, f"1 in {changed}, 0 elsewhere"),
             ],
         ),
-        (
-            "preview after the change (no change)",
-            ["pulumi", "preview"],
-            [Expectation(GET, once, each), no_write],
-        ),
+        ("preview after the change (no change)", ["pulumi", "preview"], [*refresh, no_write]),
     ]
     if quick:
         steps = [s for s in steps if not s[0].startswith(("up (preview", "preview after the"))]
@@ -119,6 +145,7 @@ def run(scenario: Scenario, *, quick: bool = False) -> dict[str, Any]:
             shown = " ".join(argv)
         counters = scenario.counters()
         strays = sorted(set(counters["regions"]) - set(regions))  # calls outside the stack
+        checked = {exp.operation for exp in expectations}
         for exp in expectations:
             observed = _per_region(counters, regions, exp.operation)
             verdict = None
@@ -132,10 +159,15 @@ def run(scenario: Scenario, *, quick: bool = False) -> dict[str, Any]:
                     "expected": exp.text,
                     "observed": _describe(observed),
                     "perRegion": observed,
-                    "otherOperations": _others(counters)
+                    "otherOperations": _others(counters, checked)
                     + (f"; other regions called: {', '.join(strays)}" if strays else ""),
                     "pass": verdict,
                     "wallS": round(result.wall_s, 3),
                 }
             )
-    return {"regions": regions, "changedRegion": changed, "rows": rows}
+    return {
+        "regions": regions,
+        "changedRegion": changed,
+        "queueRegions": sorted(queues),
+        "rows": rows,
+    }

@@ -1,24 +1,40 @@
-"""3. The drift check against ``pulumi preview --refresh`` on the same drifted stack.
+"""3. The drift check against the refreshing ``pulumi preview`` on the same drifted stack.
 
 The mixed stack is deployed, then changed out of band through the emulator's console edit
-(a queue name, a URL plus the stack-set auth key, an event list). With the scaling latency
-on every call, each repetition times the drift check (``--format json``), ``pulumi preview
---refresh --json`` and, for reference, a plain ``pulumi preview --json``, in alternating
-order. Both reports are parsed: the drift check's drifted fields, and the ``drift`` input of
-each EventCallback step in the preview ("field: live -> desired"). They must name the same
-(region, field) pairs, which must be exactly what the console edits changed.
+(a queue name, a URL plus the stack-set auth key, an event list). Pulumi.yaml sets
+``options: refresh: always``, so a plain ``pulumi preview`` first reads every resource
+through the ``ims`` provider's ``read`` and shows drift as a detailed diff
+(``~ url: "<live>" => "<desired>"``); ``pulumi preview --refresh`` is the same command, and
+``pulumi preview --refresh=false`` is the preview that reads nothing and so sees no drift.
+
+With the scaling latency on every call, each repetition times the drift check (``--format
+json``), ``pulumi preview --json`` and ``pulumi preview --refresh=false --json``, in
+alternating order. The reports are parsed: the drift check's drifted fields, and the
+``detailedDiff`` keys of each EventCallback ``update`` step of the previews (region from the
+step's ``newState.inputs.region``). The drift check and the refreshing preview must name
+exactly the (region, field) pairs the console edits changed; the non-refreshing preview
+must name none. The difference of the two previews' wall times is what the refresh (a
+provider plugin start plus one parallel round of reads) adds to a preview.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bench.harness import RunResult, Scenario, Workspace, median, ratio
 from bench.stacks import SECRET_KEY, drift_edits, mixed_regions, mixed_stack, secret_region
 
-CALLBACK_TYPE = "ims:EventCallback"
+CALLBACK_TYPE = "ims:index:EventCallback"
 Pairs = set[tuple[str, str]]
+KINDS: dict[str, list[str]] = {
+    "drift": [],
+    "preview": ["preview", "--json"],
+    "noRefresh": ["preview", "--json", "--refresh=false"],
+}
+"""What each kind runs (the drift check has its own command line, Scenario.drift_cmd)."""
+_PROPERTY = re.compile(r"^[^.\[]+")
 
 
 def setup(ws: Workspace, n: int) -> Scenario:
@@ -45,15 +61,28 @@ def drift_check_pairs(report: dict[str, Any]) -> tuple[Pairs, Pairs]:
     return drifted, not_compared
 
 
+def _is_callback(urn: str) -> bool:
+    """Whether ``urn`` names an EventCallback (its type is the last of the ``$`` chain)."""
+    parts = urn.split("::")
+    return len(parts) >= 4 and parts[-2].rsplit("$", 1)[-1] == CALLBACK_TYPE
+
+
 def preview_pairs(report: dict[str, Any]) -> Pairs:
-    """(region, field) pairs from the ``drift`` input of a ``pulumi preview --json`` report."""
+    """(region, property) pairs of the EventCallback updates of a ``pulumi preview --json``.
+
+    The property is the top-level name of each ``detailedDiff`` key (``events[0]`` counts as
+    ``events``); the region is the step's ``newState.inputs.region``. Refresh steps and other
+    resource types are ignored.
+    """
     pairs: Pairs = set()
     for step in report.get("steps") or []:
-        if CALLBACK_TYPE not in step.get("urn", "") or step.get("op") == "refresh":
+        if step.get("op") != "update" or not _is_callback(str(step.get("urn", ""))):
             continue
         inputs = (step.get("newState") or {}).get("inputs") or {}
-        for line in inputs.get("drift") or []:
-            pairs.add((str(inputs.get("region")), str(line).split(":", 1)[0]))
+        region = str(inputs.get("region"))
+        for key in step.get("detailedDiff") or {}:
+            match = _PROPERTY.match(str(key))
+            pairs.add((region, match.group(0) if match else str(key)))
     return pairs
 
 
@@ -66,33 +95,34 @@ def run(scenario: Scenario, reps: int, latency_ms: int) -> dict[str, Any]:
     expected: Pairs = set()
     for edit in drift_edits(len(scenario.regions)):
         expected |= edit.drifted_fields()
+    want = {"drift": _fmt(expected), "preview": _fmt(expected), "noRefresh": []}
     scenario.set_latency(latency_ms)
-    timings: dict[str, list[RunResult]] = {"drift": [], "refresh": [], "preview": []}
-    seen: dict[str, list[list[str]]] = {"drift": [], "refresh": [], "preview": []}
+    timings: dict[str, list[RunResult]] = {k: [] for k in KINDS}
+    seen: dict[str, list[list[str]]] = {k: [] for k in KINDS}
     not_compared: Pairs = set()
-    kinds = ["drift", "refresh", "preview"]
+    kinds = list(KINDS)
     for rep in range(reps):
         for kind in kinds if rep % 2 == 0 else list(reversed(kinds)):
             if kind == "drift":
                 result = scenario.drift(f"drift check rep {rep}")
-                drifted, not_compared = drift_check_pairs(json.loads(result.stdout))
-                pairs = drifted
+                pairs, not_compared = drift_check_pairs(json.loads(result.stdout))
             else:
-                args = ["preview", "--json"] + (["--refresh"] if kind == "refresh" else [])
+                args = KINDS[kind]
                 result = scenario.pulumi(f"{' '.join(args)} rep {rep}", *args)
                 pairs = preview_pairs(json.loads(result.stdout))
             timings[kind].append(result)
             seen[kind].append(_fmt(pairs))
     medians = {k: round(median([r.wall_s for r in v]), 3) for k, v in timings.items()}
-    agree = all(s == _fmt(expected) for runs in seen.values() for s in runs)
+    agree = all(found == want[kind] for kind, runs in seen.items() for found in runs)
     return {
         "latencyMs": latency_ms,
         "reps": reps,
         "regions": len(scenario.regions),
         "medianS": medians,
         "runs": {k: [r.summary() for r in v] for k, v in timings.items()},
-        "refreshOverDrift": ratio(medians["refresh"], medians["drift"]),
         "previewOverDrift": ratio(medians["preview"], medians["drift"]),
+        "noRefreshOverDrift": ratio(medians["noRefresh"], medians["drift"]),
+        "refreshAddsS": round(medians["preview"] - medians["noRefresh"], 3),
         "expected": _fmt(expected),
         "found": {k: v[-1] if v else [] for k, v in seen.items()},
         "notComparedByDriftCheck": _fmt(not_compared),

@@ -27,7 +27,7 @@ from typing import Any
 from bench import emulog
 from bench.emulog import Call, LogCursor
 from bench.procmon import RssSampler
-from devtools.engine import FAKES_BIN, EngineProfile, pulumi_bin_dir
+from devtools.engine import FAKES_BIN, REPO_ROOT, EngineProfile, pulumi_bin_dir
 from devtools.stack import CliStack, make_project
 from emulator.faults import CountersInfo
 from emulator.testing import EmulatorProcess, start_emulator
@@ -36,6 +36,7 @@ EMULATOR_KEY_ID = "IMSEMULATORKEYID"
 EMULATOR_SECRET = "ims-emulator-local-secret"  # noqa: S105 - the emulator-only default pair
 CLI_TIMEOUT_S = 300.0
 WORK_MARKER = ".bench-work"
+PLUGIN_WRAPPER = "pulumi-resource-ims"
 
 
 class BenchError(RuntimeError):
@@ -249,6 +250,16 @@ class Workspace:
             link = project / "components"
             link.unlink()
             link.symlink_to(self.components)
+            # provider/pulumi-resource-ims puts its own parent (``pwd -P``) on PYTHONPATH:
+            # through the symlinked folder that is the repo. The plugin still imports the
+            # candidate only because the engine starts it in the project folder (the cwd
+            # comes first on sys.path); a copy in a real folder makes the wrapper's own
+            # path point at the mirror too, whatever the cwd.
+            provider = project / "provider"
+            provider.unlink()
+            provider.mkdir()
+            wrapper = provider / PLUGIN_WRAPPER
+            shutil.copy2(REPO_ROOT / "provider" / PLUGIN_WRAPPER, wrapper)
         return project
 
     def scenario(self, name: str, regions: list[str], project_dir: Path | None = None) -> Scenario:
@@ -292,7 +303,9 @@ def workspace(root: Path, components: Path | None = None) -> Iterator[Workspace]
     """A fresh work folder (deleted and recreated) with the engine profile and project.
 
     ``components``: measure another copy of the ``components`` package (a candidate fix)
-    instead of the repo's; the program, the dynamic provider and the drift check all use it.
+    instead of the repo's; the program, the ``ims`` provider plugin and the drift check all
+    use it. The plugin runs on this interpreter (``IMS_PROVIDER_PYTHON``), as the program does
+    (the mirror's ``virtualenv`` is ``sys.prefix``).
     """
     if root.exists() and any(root.iterdir()) and not (root / WORK_MARKER).exists():
         raise BenchError(f"{root} is not empty and was not made by the bench; not wiping it")
@@ -307,6 +320,7 @@ def workspace(root: Path, components: Path | None = None) -> Iterator[Workspace]
         extra_env={
             "ALIBABA_CLOUD_ACCESS_KEY_ID": EMULATOR_KEY_ID,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET": EMULATOR_SECRET,
+            "IMS_PROVIDER_PYTHON": sys.executable,
         },
     )
     with ExitStack() as exits:

@@ -18,7 +18,9 @@ PROC = Path("/proc")
 
 ROLES: tuple[tuple[str, str], ...] = (
     ("pulumi-language-python-exec", "program"),
-    ("pulumi.dynamic", "dynamic provider"),
+    ("-m components.provider", "ims provider plugin"),
+    ("pulumi-resource-ims", "ims plugin wrapper (sh)"),
+    ("pip list", "pip list (language host)"),
     ("tests.fakes.alicloud", "alicloud test double"),
     ("pulumi-language-python", "language host (Go)"),
 )

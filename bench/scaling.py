@@ -1,7 +1,9 @@
 """1. Wall time of ``pulumi preview`` and of the drift check for 1, 2, 4 and 8 regions.
 
-Every API call gets the same fixed latency in the emulator. The ideal (one GetEventCallback
-per region, all regions in parallel) costs one round trip on top of fixed start-up, so
+Every API call gets the same fixed latency in the emulator. A preview's reads are the
+refresh (``refresh: always``) through the ``ims`` provider plugin's ``read``. The ideal (one
+GetEventCallback per region, all regions in parallel) costs one round trip on top of fixed
+start-up, so
 t(8)/t(1) should stay near 1. The drift check, short and cheap, runs ``drift_per_rep`` times
 per repetition. Sizes are interleaved within each repetition (alternating
 direction) and the median of the repetitions is reported, so slow drifts of the shared

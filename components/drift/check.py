@@ -24,6 +24,7 @@ from components.core.callback import CallbackSetting
 from components.core.compare import compare, compared_fields, display
 from components.core.errors import NAMESPACE, ConfigError
 from components.core.fingerprint import fingerprint
+from components.core.fingerprint import redact as redact_secrets
 from components.core.models import RegionSettings
 from components.core.report import (
     DriftReport,
@@ -195,8 +196,8 @@ def check(
         _, region, (credential, transport) = job
         try:
             return fetch(region, credential, transport)
-        except CloudError as exc:
-            return redact(str(exc), secrets)
+        except CloudError as exc:  # already one redacted line: hide secrets, keep its Fix
+            return redact_secrets(str(exc), secrets)
         except Exception as exc:  # one region's failure must not hide the others
             return redact(f"{type(exc).__name__}: {exc}", secrets)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import emulog, procmon
+from bench import emulog, plugin, procmon
 from bench.drift_refresh import drift_check_pairs, preview_pairs
 from bench.stacks import drift_edits, mixed_stack
 from bench.startup import IMPORT_LINE
@@ -45,7 +45,11 @@ def test_emulator_log_overlap():
 
 
 def test_process_roles():
-    assert procmon.classify("python -u -m pulumi.dynamic 127.0.0.1:1") == "dynamic provider"
+    plugin_cmd = "/x/.venv/bin/python -m components.provider 127.0.0.1:1"
+    assert procmon.classify(plugin_cmd) == "ims provider plugin"
+    assert procmon.classify("/bin/sh /w/provider/pulumi-resource-ims 127.0.0.1:1") == (
+        "ims plugin wrapper (sh)"
+    )
     assert procmon.classify("python /x/pulumi-language-python-exec --monitor") == "program"
     assert procmon.classify("anything", root_role="drift check") == "drift check"
     if procmon.available():
@@ -72,19 +76,54 @@ def test_drift_parsers_read_both_reports():
         ]
     }
     assert drift_check_pairs(check) == ({("cn-beijing", "url")}, {("cn-beijing", "authKey")})
+    callback = "ims:index:ImsCallbacks$ims:index:RegionCallbacks$ims:index:EventCallback"
     preview = {
         "steps": [
-            {"op": "refresh", "urn": "urn:pulumi:s::p::pulumi-python:dynamic/ims:EventCallback::a"},
+            {"op": "refresh", "urn": f"urn:pulumi:s::p::{callback}::a"},
             {
                 "op": "update",
-                "urn": "urn:pulumi:s::p::x$pulumi-python:dynamic/ims:EventCallback::b",
-                "newState": {
-                    "inputs": {"region": "cn-beijing", "drift": ["url: https://a -> https://b"]}
+                "urn": f"urn:pulumi:s::p::{callback}::b",
+                "detailedDiff": {
+                    "url": {"kind": "update", "inputDiff": False},
+                    "events[1]": {"kind": "add"},
                 },
+                "newState": {"inputs": {"region": "cn-beijing", "url": "https://b"}},
             },
+            {
+                "op": "update",
+                "urn": "urn:pulumi:s::p::ims:index:ImsCallbacks$ims:index:CallbackQueue::q",
+                "detailedDiff": {"tags": {"kind": "update"}},
+                "newState": {"inputs": {"region": "cn-shanghai"}},
+            },
+            {"op": "same", "urn": f"urn:pulumi:s::p::{callback}::c"},
         ]
     }
-    assert preview_pairs(preview) == {("cn-beijing", "url")}
+    assert preview_pairs(preview) == {("cn-beijing", "url"), ("cn-beijing", "events")}
+    assert preview_pairs({"steps": [{"op": "same", "urn": "urn:pulumi:s::p::x::y"}]}) == set()
+
+
+def test_plugin_launches_from_the_verbose_engine_log():
+    path = "/w/project/provider/pulumi-resource-ims"
+    lines = [
+        ("2026-12-04T18:37:31.975381702Z", "GetPluginPath(language, python)"),
+        (
+            "2026-12-04T18:37:33.299230941Z",
+            f"newPlugin(): Launching plugin 'ims (resource)' from '{path}'",
+        ),
+        ("2026-12-04T18:37:34.880967682Z", f"Handshake: not supported by '{path}'"),
+        (
+            "2026-12-04T18:37:36.671522983Z",
+            f"newPlugin(): Launching plugin 'ims (resource)' from '{path}'",
+        ),
+        ("2026-12-04T18:37:38.253474508Z", f"Handshake: not supported by '{path}'"),
+    ]
+    log = "\n".join(
+        ["I1204 plain text line"]
+        + [json.dumps({"time": t, "level": "INFO", "msg": m, "v": 9}) for t, m in lines]
+    )
+    found = plugin.launches(log)
+    assert [x["toHandshakeS"] for x in found] == [pytest.approx(1.582, abs=0.001)] * 2
+    assert found[0]["atS"] == pytest.approx(1.324, abs=0.001)
 
 
 def test_stack_configs_and_importtime_pattern():
@@ -126,5 +165,8 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path):
     assert results["targets"]
     assert not results["scaling"]["problems"]
     assert results["driftVsRefresh"]["agree"]  # both parsers found the console edits
+    assert all(row["pass"] is not False for row in results["counters"]["rows"])
+    launched = results["startup"]["plugin"]["inPreview"]["launchesPerPreview"]
+    assert launched["preview"] >= launched["noRefresh"] >= 1
     assert results["startup"]["runs"]["program"][0]["registrations"] > 1
     assert output.with_suffix(".md").read_text().startswith("**Machine**")

@@ -36,6 +36,7 @@ from components.core.callback import CallbackSetting
 from components.core.compare import compare
 from components.core.settings import load_settings
 from components.drift.cli import main as drift_main
+from components.pulumi_layer.resources import CALLBACK_TYPE
 from devtools.engine import EngineProfile
 from devtools.stack import CliStack, make_project
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
@@ -57,7 +58,6 @@ SET = "SetEventCallback"
 READ_TIMEOUT_MS = int(Timeouts().read * 1000)
 """The provider's read timeout: a latency above it makes the client give up and retry."""
 EVENTS = ["FileUploadComplete", "ProduceMediaComplete"]
-CALLBACK_TYPE = "pulumi-python:dynamic/ims:EventCallback"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 STS_MARKER = "STSMARKERtokenDoNotLeak0123456789abcdef"
 
@@ -128,6 +128,8 @@ class Scenario:
     regions: tuple[str, ...] = ()
     config: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    provider_config: dict[str, str] = field(default_factory=dict)
+    """``ims:`` provider settings written with the stack config (e.g. ``ims:retryAttempts``)."""
     _keys_cache: tuple[int, dict[str, str]] | None = field(default=None, repr=False)
 
     @classmethod
@@ -152,7 +154,7 @@ class Scenario:
         self.keys = {
             r: k for r, k in (CONFIGURED_KEYS if keys is None else keys).items() if r in regions
         }
-        self.stack.write_config(self.config)
+        self.stack.write_config({**self.config, **self.provider_config})
         for region, key in self.keys.items():
             self.stack.set_config(f"callbacks.regions.{region}.auth.key", key, secret=True)
 
@@ -290,8 +292,9 @@ class Scenario:
             audit.add(name, text)
         return audit
 
-    def drift(self, fmt: str) -> tuple[int, str]:
-        """``python -m components.drift --stack <name> --format <fmt>`` (in process)."""
+    def drift(self, fmt: str, emulator_url: str | None = None) -> tuple[int, str]:
+        """``python -m components.drift --stack <name> --format <fmt>`` (in process), against
+        the scenario's emulator unless ``emulator_url`` names another address."""
         env = {
             **self.stack.profile.extra_env,
             "PULUMI_CONFIG_PASSPHRASE": self.stack.profile.passphrase,
@@ -305,7 +308,7 @@ class Scenario:
             "--format",
             fmt,
             "--emulator",
-            self.emulator.base_url,
+            emulator_url or self.emulator.base_url,
         ]
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -53,8 +53,8 @@ def fault_run(
     """Configure, inject, ``pulumi up``, check Set counts, convergence and secrets.
 
     ``allow_rerun`` (soak): if the first ``up`` fails because one call exhausted its retries
-    (6 attempts; at 30% that is 0.3**6 per call), a second ``up`` runs with the faults still
-    on, as a CI retry would; the figures count it.
+    (``ims:retryAttempts``, 10 by default; at 30% that is 0.3**10 per call), a second ``up``
+    runs with the faults still on, as a CI retry would; the figures count it.
     """
     scenario.configure(regions)
     scenario.reset_counts()

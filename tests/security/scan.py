@@ -5,7 +5,8 @@ under the file backend (checkpoints, ``.bak`` copies, history), the logs under
 ``PULUMI_HOME/logs`` (gzip-compressed by the CLI: decompressed here, or a secret would never
 match) and glog files the CLI writes to ``$TMPDIR`` with ``-v``, the emulator log, the
 alicloud test double's call log, drift reports and exception texts. Base64 blobs found in
-any text (the dynamic provider is pickled into state as base64) are decoded and scanned too.
+any text are decoded and scanned too (the former dynamic providers were pickled into state
+as base64; anything else encoded that way is caught the same).
 
 A secret is looked for verbatim, URL-encoded and base64-encoded; findings name the source
 and the secret's *label*, never its value.

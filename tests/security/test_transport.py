@@ -323,7 +323,7 @@ EMULATOR_URLS = [
 
 def settings_accept(url: str) -> bool:
     callbacks = {"regions": {"cn-beijing": {"delivery": "mns", "events": ["FileUploadComplete"]}}}
-    config = {"ims-callbacks:callbacks": callbacks, "ims-callbacks:emulator": url}
+    config = {"ims-callbacks:callbacks": callbacks, "ims:emulator": url}
     try:
         settings, _ = load_settings(config, project="p", stack="s")
     except ConfigError as err:

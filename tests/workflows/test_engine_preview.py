@@ -3,8 +3,9 @@
 `pulumi up` (deploy.yml) and `pulumi preview --refresh --diff` (pr-review.yml) run through
 ``aliyun_oidc.py run`` exactly as in the workflows; only the STS exchange is replaced. The
 emulator accepts nothing but the "STS" key the wrapper hands out, so the test also proves that
-the dynamic provider (components/aliyun/credentials.py, source 2) uses those credentials. The
-alicloud plugin process gets the same environment; its test double does not check credentials.
+the ``ims`` provider plugin (components/aliyun/credentials.py, source 2) uses those
+credentials. The alicloud plugin process gets the same environment; its test double does not
+check credentials.
 """
 
 from __future__ import annotations
@@ -128,12 +129,13 @@ def test_up_then_a_console_edit_shows_in_the_refreshing_preview(
     assert preview.returncode == 0, preview.stdout + preview.stderr
     (report / "preview.exit").write_text("0\n")
     text = (report / "preview.txt").read_text(encoding="utf-8")
-    # live values field by field (refresh) and live -> desired (the provider's drift input)
+    # live values field by field (refresh), then the provider's detailed diff live -> desired
     assert (
         '~ url             : "https://hooks.example.com/bj" => "https://other.example.com/x"'
         in (text)
     )
-    assert '"url: https://other.example.com/x -> https://hooks.example.com/bj"' in text
+    assert '~ url: "https://other.example.com/x" => "https://hooks.example.com/bj"' in text
+    assert "~ 1 to update" in text
     assert "Resources:" in text
     for secret in (STS_SECRET, STS_TOKEN, stack.profile.passphrase):
         assert secret not in text + preview.stdout.replace(f"::add-mask::{secret}", "")
@@ -162,4 +164,4 @@ def test_up_then_a_console_edit_shows_in_the_refreshing_preview(
     comment = (tmp_path / "comment.md").read_text(encoding="utf-8")
     assert comment.startswith(MARKER)
     assert "| `test` | ⚠️ 1 of 2 regions drifted in test | `~ 1 to update," in comment
-    assert "https://other.example.com/x -> https://hooks.example.com/bj" in comment
+    assert '~ url: "https://other.example.com/x" => "https://hooks.example.com/bj"' in comment
