@@ -64,7 +64,8 @@ def test_preview_fails_cleanly_before_any_api_call(
     if case.yaml_error:
         assert case.yaml_error in output, output[-3000:]
     for expect in case.expects:
-        assert f"ims-callbacks:{expect}: " in output, output[-3000:]
+        namespace = "ims" if expect == "emulator" else "ims-callbacks"
+        assert f"{namespace}:{expect}: " in output, output[-3000:]
     assert "Traceback" not in output
     for secret in case.secrets:
         assert secret not in output
