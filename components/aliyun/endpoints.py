@@ -27,7 +27,8 @@ is accepted if it chains to any of:
 * the system store, i.e. OpenSSL's default verify paths (``ssl.create_default_context()``;
   on Linux usually ``/etc/ssl/certs``, see ``ssl.get_default_verify_paths()``);
 * ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, which replace OpenSSL's default CA file / directory
-  (they are read when the SDK makes its first request to a host in the process);
+  (they are read when the SDK makes its first request in the process: one context, built
+  as darabonba builds it, serves every host, see :mod:`components.aliyun.tls`);
 * certifi's CA bundle, loaded in addition.
 
 ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` are not consulted (the SDK calls
@@ -51,6 +52,7 @@ from urllib.parse import SplitResult, urlsplit
 from alibabacloud_credentials.client import Client as CredentialClient
 from alibabacloud_tea_openapi.utils_models import Config
 
+from components.aliyun import tls
 from components.core.regions import ice_host, mns_open_host
 from components.core.settings import EMULATOR_ENV
 
@@ -165,6 +167,7 @@ def sdk_config(
     timeouts: Timeouts | None = None,
 ) -> Config:
     """An SDK ``Config`` for one product and region, with the endpoint always explicit."""
+    tls.install()
     timeouts = timeouts or Timeouts()
     host = regional_host(product, region)
     config = Config(

@@ -51,7 +51,15 @@ _CREDENTIAL_CODES = (
     "InvalidSecurityToken",
     "IncompleteSignature",
 )
-_TRANSPORT_CODES = ("ConnectionError", "ConnectTimeout", "ReadTimeout", "Timeout", "SSLError")
+_TRANSPORT_CODES = (
+    "ConnectionError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "Timeout",
+    "SSLError",
+    "ProxyError",
+    "ChunkedEncodingError",
+)
 
 
 def fix_hint(operation: str, code: str, http_status: int | None, attempts: int) -> str:
@@ -149,6 +157,32 @@ def _transport_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _root_message(exc: BaseException) -> str:
+    """The words of a requests/urllib3 failure without its wrappers' repeated reprs.
+
+    ``requests.ConnectionError(MaxRetryError(reason=ProxyError("Unable to connect to proxy",
+    NewConnectionError("...: [Errno 111] Connection refused"))))`` reads ``Unable to connect to
+    proxy: ...: [Errno 111] Connection refused``: the text of every level that wraps its cause
+    in its arguments, and the innermost exception's own text. A level that names its cause as
+    ``reason`` (MaxRetryError) only repeats it, so its text is skipped.
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        reason = getattr(exc, "reason", None)
+        child = next((a for a in reversed(exc.args) if isinstance(a, BaseException)), None)
+        if isinstance(reason, BaseException):
+            exc = reason
+        elif child is not None:
+            parts.extend(str(a) for a in exc.args if isinstance(a, str))
+            exc = child
+        else:
+            break
+    parts.append(str(exc))
+    return ": ".join(p for p in parts if p)
+
+
 def is_retryable(exc: BaseException) -> bool:
     """True for throttling, ServiceUnavailable, HTTP 5xx/429 and connection resets/timeouts.
 
@@ -191,7 +225,7 @@ def to_cloud_error(
         )
     cause = _transport_cause(exc)
     if cause is not None:
-        code, raw = type(cause).__name__, str(cause)
+        code, raw = type(cause).__name__, _root_message(cause)
     else:
         inner = exc.inner_exception if isinstance(exc, UnretryableException) else exc
         code = type(inner).__name__

@@ -1,7 +1,7 @@
-"""Desired-vs-live comparison of callback settings.
+"""Desired-vs-live comparison of callback settings and of callback queues.
 
-One function serves both the Pulumi dynamic provider's diff and the read-only drift
-check, so both always agree on what counts as a change.
+The same functions serve the ``ims`` provider's diff and the read-only drift check, so both
+always agree on what counts as a change.
 
 Fields compared, by ``desired.callback_type`` (always in this order):
 
@@ -15,11 +15,14 @@ Fields compared, by ``desired.callback_type`` (always in this order):
 
 Events compare as sets. Fields the type does not use are ignored, since the service keeps
 stale values for them.
+
+A queue compares by the attributes SetQueueAttributes changes (:data:`QUEUE_ATTRIBUTES`);
+its name and region decide which queue it is, and its tags are fixed at CreateQueue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from components.core.callback import CallbackSetting
@@ -88,3 +91,24 @@ def compare(desired: CallbackSetting, live: CallbackSetting) -> tuple[FieldDiff,
         if get(desired) != get(live):
             diffs.append(FieldDiff(name, show(desired), show(live)))
     return tuple(diffs)
+
+
+QUEUE_ATTRIBUTES: dict[str, str] = {
+    "retentionSeconds": "retention_seconds",
+    "visibilityTimeoutSeconds": "visibility_timeout_seconds",
+    "pollingWaitSeconds": "polling_wait_seconds",
+    "maxMessageBytes": "max_message_bytes",
+    "delaySeconds": "delay_seconds",
+    "logging": "logging",
+}
+"""Queue property -> attribute of the queue's settings and of its live attributes."""
+
+
+def queue_values(queue: object) -> dict[str, object]:
+    """The managed attributes of ``queue`` (settings or live attributes), by property name."""
+    return {prop: getattr(queue, attr) for prop, attr in QUEUE_ATTRIBUTES.items()}
+
+
+def queue_changes(old: Mapping[str, object], new: Mapping[str, object]) -> tuple[str, ...]:
+    """The managed queue properties whose values differ, in :data:`QUEUE_ATTRIBUTES` order."""
+    return tuple(prop for prop in QUEUE_ATTRIBUTES if old.get(prop) != new.get(prop))

@@ -1,9 +1,10 @@
-"""The read-only drift check: stack files vs. one GetEventCallback per region, in parallel.
+"""The read-only drift check: stack files vs. the live settings and queues, read in parallel.
 
 Each stack is validated with :func:`components.core.settings.load_settings` (the program's
-own models) and each region compared with :func:`components.core.compare.compare` (the
-provider's own comparison). A region that fails is reported as ``error``; the others are
-still checked. Nothing is written anywhere, and no API other than GetEventCallback is called.
+own models) and each region compared with :mod:`components.core.compare` (the provider's own
+comparison): one GetEventCallback per region, and one GetQueueAttributes per queue the stack
+creates, the reads ``pulumi preview`` makes. A region with a failed read is reported as
+``error``, in the words preview uses; the others are still checked. Nothing is written.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Timeouts, Transport, TransportError
 from components.aliyun.errors import CloudError, CredentialError, redact
 from components.aliyun.ice import IceClient
+from components.aliyun.mns import MnsClient, QueueAttributes
 from components.aliyun.retry import RetryPolicy
 from components.core.callback import CallbackSetting
-from components.core.compare import compare, compared_fields, display
+from components.core.compare import compare, compared_fields, display, queue_changes, queue_values
 from components.core.errors import NAMESPACE, ConfigError
 from components.core.fingerprint import fingerprint
 from components.core.fingerprint import redact as redact_secrets
-from components.core.models import RegionSettings
+from components.core.models import QueueSettings, RegionSettings
 from components.core.report import (
     DriftReport,
     FieldReport,
@@ -58,6 +60,12 @@ _SECRET_ENV = (
 )
 
 Fetch = Callable[[str, CredentialClient, Transport], CallbackSetting]
+FetchQueue = Callable[[str, str, CredentialClient, Transport], QueueAttributes | None]
+MISSING = "(missing)"
+_Read = CallbackSetting | QueueAttributes | None | str
+"""A read's result: the live setting or queue (None: no such queue), or the error line."""
+_Job = tuple[str, str, str, tuple[CredentialClient, Transport]]
+"""(stack, region, queue name or "" for the setting, how to reach the region)."""
 
 
 def fetch_live(region: str, credential: CredentialClient, transport: Transport) -> CallbackSetting:
@@ -65,10 +73,55 @@ def fetch_live(region: str, credential: CredentialClient, transport: Transport) 
     return IceClient(region, credential, transport, RETRY, TIMEOUTS).get_callback()
 
 
+def fetch_queue(
+    region: str, name: str, credential: CredentialClient, transport: Transport
+) -> QueueAttributes | None:
+    """A queue's live attributes (one GetQueueAttributes), or None if it does not exist."""
+    return MnsClient(region, credential, transport, RETRY, TIMEOUTS).get_queue(name)
+
+
+def _managed_queue(settings: RegionSettings) -> QueueSettings | None:
+    """The queue the stack creates for this region (not one it names as ``existing``)."""
+    queue = settings.queue
+    return queue if settings.delivery == "mns" and queue and not queue.existing else None
+
+
+def _reads(settings: RegionSettings) -> tuple[str, ...]:
+    """What is read for a region: ``""`` for its setting, then the name of its managed queue."""
+    queue = _managed_queue(settings)
+    return ("", queue.name) if queue else ("",)
+
+
+def queue_fields(queue: QueueSettings, live: QueueAttributes | None) -> list[FieldReport]:
+    """The queue's managed attributes as ``queue.<property>``; a missing queue is one field."""
+    if live is None:
+        return [FieldReport("queue", "drifted", queue.name, MISSING)]
+    desired, actual = queue_values(queue), queue_values(live)
+    changed = queue_changes(actual, desired)
+    return [
+        FieldReport(
+            f"queue.{prop}",
+            "drifted" if prop in changed else "in_sync",
+            _show(desired[prop]),
+            _show(actual[prop]),
+        )
+        for prop in desired
+    ]
+
+
+def _show(value: object) -> str:
+    """A queue attribute as the stack file writes it (``false``, not ``False``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def region_report(
-    settings: RegionSettings, live: CallbackSetting, encrypted_note: str
+    settings: RegionSettings,
+    live: CallbackSetting,
+    encrypted_note: str,
+    queue: QueueAttributes | None = None,
 ) -> RegionReport:
-    """Compare one region; an auth key not known here is listed as not compared, with why."""
+    """Compare one region (and the queue the stack creates for it, read as ``queue``); an
+    auth key not known here is listed as not compared, with why."""
     desired = settings.desired()
     diffs = {d.field: d for d in compare(desired, live)}
     fields = [
@@ -77,6 +130,8 @@ def region_report(
         else FieldReport(name, "in_sync", display(name, desired), display(name, live))
         for name in compared_fields(desired)
     ]
+    if managed := _managed_queue(settings):
+        fields.extend(queue_fields(managed, queue))
     if desired.callback_type == "HTTP" and desired.auth_enabled and not desired.auth_key:
         encrypted = settings.auth_key_encrypted
         fields.append(
@@ -88,7 +143,10 @@ def region_report(
                 encrypted_note if encrypted else GENERATED_NOTE,
             )
         )
-    status: RegionStatus = "not_configured" if live.is_empty else "drifted" if diffs else "in_sync"
+    drifted = any(f.status == "drifted" for f in fields)
+    status: RegionStatus = (
+        "not_configured" if live.is_empty else "drifted" if drifted else "in_sync"
+    )
     return RegionReport(settings.region, status, settings.delivery, tuple(fields))
 
 
@@ -175,6 +233,7 @@ def check(
     checked_at: str,
     emulator: str | None = None,
     fetch: Fetch = fetch_live,
+    fetch_queue: FetchQueue = fetch_queue,
 ) -> tuple[DriftReport, frozenset[str]]:
     """Check every stack; return the report and every secret seen (for redaction).
 
@@ -185,27 +244,30 @@ def check(
     prepared = [_prepare(project, name, environ, emulator) for name in stack_names]
     live_stacks = [p for p in prepared if isinstance(p, _Stack)]
     secrets = _secrets(live_stacks, environ)
-    jobs = [
-        (s.config.name, r.region, s.reach)
+    jobs: list[_Job] = [
+        (s.config.name, r.region, queue_name, s.reach)
         for s in live_stacks
         if not isinstance(s.reach, str)
         for r in s.regions
+        for queue_name in _reads(r)
     ]
 
-    def run(job: tuple[str, str, tuple[CredentialClient, Transport]]) -> CallbackSetting | str:
-        _, region, (credential, transport) = job
+    def run(job: _Job) -> _Read:
+        _, region, queue_name, (credential, transport) = job
         try:
+            if queue_name:
+                return fetch_queue(region, queue_name, credential, transport)
             return fetch(region, credential, transport)
         except CloudError as exc:  # already one redacted line: hide secrets, keep its Fix
             return redact_secrets(str(exc), secrets)
         except Exception as exc:  # one region's failure must not hide the others
             return redact(f"{type(exc).__name__}: {exc}", secrets)
 
-    results: dict[tuple[str, str], CallbackSetting | str] = {}
+    results: dict[tuple[str, str, str], _Read] = {}
     if jobs:
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs))) as pool:
-            for (stack_name, region_id, _), result in zip(jobs, pool.map(run, jobs), strict=True):
-                results[(stack_name, region_id)] = result
+            for job, result in zip(jobs, pool.map(run, jobs), strict=True):
+                results[job[:3]] = result
     secrets.update(
         r.auth_key for r in results.values() if isinstance(r, CallbackSetting) and r.auth_key
     )
@@ -216,21 +278,22 @@ def check(
     return DriftReport(project.name, checked_at, tuple(reports)), frozenset(secrets)
 
 
-def _stack_report(
-    stack: _Stack, results: Mapping[tuple[str, str], CallbackSetting | str]
-) -> StackReport:
+def _stack_report(stack: _Stack, results: Mapping[tuple[str, str, str], _Read]) -> StackReport:
     note = f"encrypted in the stack file; cannot compare here ({stack.config.remedy})"
     regions = []
     for region in stack.regions:
-        result = (
-            stack.reach
-            if isinstance(stack.reach, str)
-            else results[(stack.config.name, region.region)]
-        )
-        if isinstance(result, str):
-            regions.append(RegionReport(region.region, "error", region.delivery, error=result))
+        if isinstance(stack.reach, str):
+            reads: list[_Read] = [stack.reach]
         else:
-            regions.append(region_report(region, result, note))
+            reads = [results[(stack.config.name, region.region, name)] for name in _reads(region)]
+        errors = [r for r in reads if isinstance(r, str)]
+        live = reads[0]
+        if errors or not isinstance(live, CallbackSetting):
+            error = "; ".join(errors)
+            regions.append(RegionReport(region.region, "error", region.delivery, error=error))
+            continue
+        queue = next((r for r in reads[1:] if isinstance(r, QueueAttributes)), None)
+        regions.append(region_report(region, live, note, queue))
     return StackReport(
         stack.config.name, stack.config.file, tuple(regions), warnings=stack.warnings
     )

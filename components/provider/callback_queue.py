@@ -18,16 +18,15 @@ from pydantic import ValidationError
 
 from components.aliyun.errors import CloudError
 from components.aliyun.mns import QUEUE_ALREADY_EXIST, MnsClient, QueueAttributes
+from components.core.compare import QUEUE_ATTRIBUTES, queue_changes, queue_values
 from components.core.models import QueueConfig, QueueSettings
 from components.core.ownership import OWNER_TAG, owned_by, with_owner
 from components.core.regions import REGION_IDS
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
 from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map
-from components.pulumi_layer.resources import QUEUE_ATTRIBUTES
 from components.pulumi_layer.resources import QUEUE_TYPE as TYPE
 
-ATTRIBUTES = QUEUE_ATTRIBUTES
 REPLACE_PROPERTIES = ("region", "queueName")
 _DYNAMIC_ONLY = ("__provider",)
 
@@ -55,7 +54,7 @@ def _tags(props: Mapping[str, Any]) -> dict[str, str]:
 
 def _defaults() -> Plain:
     defaults = QueueConfig()
-    return {prop: getattr(defaults, attr) for prop, attr in ATTRIBUTES.items()}
+    return queue_values(defaults)
 
 
 def check(request: p.CheckRequest) -> p.CheckResponse:
@@ -69,7 +68,8 @@ def check(request: p.CheckRequest) -> p.CheckResponse:
     if has_unknowns(news):
         return p.CheckResponse(inputs=request.new_inputs, failures=failures)
     news = _defaults() | {"tags": {}, "owner": ""} | news
-    config = {"name": news.get("queueName")} | {prop: news[prop] for prop in (*ATTRIBUTES, "tags")}
+    managed = (*QUEUE_ATTRIBUTES, "tags")
+    config = {"name": news.get("queueName")} | {prop: news[prop] for prop in managed}
     try:
         QueueConfig.model_validate(config)
     except ValidationError as err:
@@ -93,7 +93,7 @@ def diff(request: p.DiffRequest) -> p.DiffResponse:
     replace_kind = p.PropertyDiff(p.PropertyDiffKind.UPDATE_REPLACE, input_diff=False)
     update_kind = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
     replaces = [k for k in REPLACE_PROPERTIES if olds.get(k) != news.get(k)]
-    changed = [k for k in ATTRIBUTES if olds.get(k) != news.get(k)]
+    changed = list(queue_changes(olds, news))
     detailed = dict.fromkeys(changed, update_kind) | dict.fromkeys(replaces, replace_kind)
     return p.DiffResponse(
         changes=bool(replaces or changed),
@@ -184,7 +184,7 @@ async def read(cloud: Cloud, request: p.ReadRequest) -> p.ReadResponse:
     if live is None:
         return p.ReadResponse(resource_id="")
     props: Plain = {"region": region, "queueName": name, "owner": owner}
-    props.update({prop: getattr(live, attr) for prop, attr in ATTRIBUTES.items()})
+    props.update(queue_values(live))
     props["tags"] = {k: v for k, v in live.tags if k != OWNER_TAG}
     return p.ReadResponse(request.resource_id, wrap_map(props), wrap_map(props))
 

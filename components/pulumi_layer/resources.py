@@ -11,6 +11,7 @@ from typing import Any
 
 import pulumi
 
+from components.core.compare import queue_values
 from components.core.models import QueueSettings
 from components.core.ownership import owner_value
 from components.core.settings import RegionSettings
@@ -22,21 +23,11 @@ QUEUE_TYPE = "ims:index:CallbackQueue"
 DYNAMIC_CALLBACK_TYPE = "pulumi-python:dynamic/ims:EventCallback"
 DYNAMIC_QUEUE_TYPE = "pulumi-python:dynamic/mns:CallbackQueue"
 
-QUEUE_ATTRIBUTES = {
-    "retentionSeconds": "retention_seconds",
-    "visibilityTimeoutSeconds": "visibility_timeout_seconds",
-    "pollingWaitSeconds": "polling_wait_seconds",
-    "maxMessageBytes": "max_message_bytes",
-    "delaySeconds": "delay_seconds",
-    "logging": "logging",
-}
-"""Queue input property -> :class:`QueueSettings` field, for what SetQueueAttributes changes."""
-
 
 def queue_properties(region: str, queue: QueueSettings, owner: str) -> dict[str, Any]:
     """The CallbackQueue input properties for ``queue`` in ``region``, created by ``owner``."""
     props: dict[str, Any] = {"region": region, "queueName": queue.name, "owner": owner}
-    props.update({prop: getattr(queue, attr) for prop, attr in QUEUE_ATTRIBUTES.items()})
+    props.update(queue_values(queue))
     props["tags"] = dict(queue.tags)
     return props
 

@@ -16,6 +16,11 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from components.aliyun.credentials import resolve_credentials
+from components.aliyun.endpoints import Transport
+from components.aliyun.mns import MnsClient
+from components.core.compare import QUEUE_ATTRIBUTES
+from components.core.models import QueueConfig, QueueSettings
 from components.drift.cli import main
 from components.drift.passphrase import PASSPHRASE_ENV, derive_key
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
@@ -82,6 +87,37 @@ def live_http(url: str = URL, key: str = "", events: list[str] = EVENTS) -> dict
 def live_mns(queue: str, events: list[str] = EVENTS) -> dict[str, str]:
     """console_edit fields of a live mns setting."""
     return {"CallbackType": "MNS", "CallbackQueueName": queue, "EventTypeList": ",".join(events)}
+
+
+def create_queue(emulator: EmulatorProcess, region: str, name: str, **attributes: Any) -> None:
+    """Create queue ``name`` as a stack would (default attributes, ``attributes`` override)."""
+    defaults = QueueConfig()
+    queue = QueueSettings(
+        name=name,
+        existing=False,
+        **{attr: getattr(defaults, attr) for attr in QUEUE_ATTRIBUTES.values()} | attributes,
+        tags=(),
+    )
+    credential = resolve_credentials(
+        {
+            "alicloud:accessKey": DEFAULT_ACCESS_KEY_ID,
+            "alicloud:secretKey": DEFAULT_ACCESS_KEY_SECRET,
+        }
+    )
+    MnsClient(region, credential, Transport(emulator=emulator.base_url)).create_queue(queue)
+
+
+def deploy_mns(
+    emulator: EmulatorProcess, stack: str, region: str, events: list[str] = EVENTS
+) -> None:
+    """What ``pulumi up`` leaves for an mns region of ``stack``: its queue and its setting.
+
+    The emulator's counters are zeroed after, so a test counts the check's calls only.
+    """
+    name = queue_name(stack, region)
+    create_queue(emulator, region, name)
+    emulator.control.console_edit(region, live_mns(name, events))
+    emulator.control.reset_counters()
 
 
 @dataclass(frozen=True)

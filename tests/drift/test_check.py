@@ -26,6 +26,8 @@ from tests.drift.conftest import (
     TEST_PASSPHRASE,
     URL,
     VALIDATOR,
+    create_queue,
+    deploy_mns,
     http_region,
     live_http,
     live_mns,
@@ -49,7 +51,7 @@ def _regions(report: dict[str, Any], stack: str = "prod") -> dict[str, dict[str,
 
 def test_in_sync(project, emulator, drift):
     project.stack("prod", {"cn-shanghai": mns_region(), "cn-beijing": http_region(key=KEY)})
-    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    deploy_mns(emulator, "prod", "cn-shanghai")
     emulator.control.console_edit("cn-beijing", live_http(key=KEY))
 
     run = drift("--stack", "prod", "--format", "json")
@@ -69,12 +71,55 @@ def test_in_sync(project, emulator, drift):
     assert {f["status"] for f in beijing["fields"]} == {"in_sync"}
     assert beijing["fields"][-1]["desired"] == fingerprint(KEY)
     counters = emulator.control.counters()
-    assert counters["operations"] == {"GetEventCallback": 2}  # one call per region, nothing else
+    # one call per region and one per queue the stack creates, nothing else
+    assert counters["operations"] == {"GetEventCallback": 2, "GetQueueAttributes": 1}
+
+
+def test_a_queue_edited_in_the_console_is_drift(project, emulator, drift):
+    project.stack("prod", {"cn-shanghai": mns_region()})
+    name = queue_name("prod", "cn-shanghai")
+    create_queue(emulator, "cn-shanghai", name, retention_seconds=60, logging=True)
+    emulator.control.console_edit("cn-shanghai", live_mns(name))
+
+    run = drift("--stack", "prod", "--format", "json")
+
+    assert run.code == 2
+    region = _regions(_json(run.out))["cn-shanghai"]
+    assert region["status"] == "drifted"
+    drifted = {
+        f["field"]: (f["desired"], f["live"]) for f in region["fields"] if f["status"] == "drifted"
+    }
+    assert drifted == {
+        "queue.retentionSeconds": ("345600", "60"),
+        "queue.logging": ("false", "true"),
+    }
+
+
+def test_a_deleted_queue_is_drift_and_a_named_existing_queue_is_not_read(project, emulator, drift):
+    existing = {"name": "ice-callback-shared", "existing": True}
+    project.stack(
+        "prod", {"cn-shanghai": mns_region(), "cn-beijing": mns_region() | {"queue": existing}}
+    )
+    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    emulator.control.console_edit("cn-beijing", live_mns("ice-callback-shared"))
+    emulator.control.reset_counters()
+
+    run = drift("--stack", "prod", "--format", "json")
+
+    assert run.code == 2
+    regions = _regions(_json(run.out))
+    assert regions["cn-beijing"]["status"] == "in_sync"
+    shanghai = regions["cn-shanghai"]
+    assert shanghai["status"] == "drifted"
+    assert [(f["field"], f["live"]) for f in shanghai["fields"] if f["status"] == "drifted"] == [
+        ("queue", "(missing)")
+    ]
+    assert emulator.control.counters()["regions"]["cn-beijing"] == {"GetEventCallback": 1}
 
 
 def test_console_edit_is_reported_as_drift(project, emulator, drift):
     project.stack("prod", {"cn-shanghai": mns_region(), "cn-beijing": http_region(key=KEY)})
-    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    deploy_mns(emulator, "prod", "cn-shanghai")
     emulator.control.console_edit("cn-beijing", live_http(key=KEY))
     emulator.control.console_edit(
         "cn-beijing",
@@ -140,10 +185,8 @@ def test_unreachable_region_is_an_error_and_the_others_are_reported(
 ):
     project.stack("prod", {r: mns_region() for r in ("cn-shanghai", "cn-beijing", "cn-hangzhou")})
     for region in ("cn-shanghai", "cn-beijing"):
-        emulator.control.console_edit(region, live_mns(queue_name("prod", region)))
-    emulator.control.console_edit(
-        "cn-hangzhou", live_mns(queue_name("prod", "cn-hangzhou"), ["FileUploadComplete"])
-    )
+        deploy_mns(emulator, "prod", region)
+    deploy_mns(emulator, "prod", "cn-hangzhou", ["FileUploadComplete"])
     emulator.control.add_fault(fault, region="cn-beijing", operation="GetEventCallback")
 
     run = drift("--stack", "prod", "--format", "json")
@@ -158,8 +201,8 @@ def test_unreachable_region_is_an_error_and_the_others_are_reported(
     assert "3 attempts" in failed["error"]  # transient failures are retried, boundedly
     assert failed["fields"] == []
     counters = emulator.control.counters()["regions"]
-    assert counters["cn-shanghai"] == {"GetEventCallback": 1}
-    assert counters["cn-beijing"] == {"GetEventCallback": 3}
+    assert counters["cn-shanghai"] == {"GetEventCallback": 1, "GetQueueAttributes": 1}
+    assert counters["cn-beijing"] == {"GetEventCallback": 3, "GetQueueAttributes": 1}
 
 
 def test_wrong_credentials_fail_every_region(project, emulator, drift, env):
@@ -173,7 +216,7 @@ def test_wrong_credentials_fail_every_region(project, emulator, drift, env):
         assert region["status"] == "error"
         assert "SignatureDoesNotMatch" in region["error"]
     assert "wrong-secret-value" not in run.out
-    assert emulator.control.counters()["total"] == 2  # not retried
+    assert emulator.control.counters()["total"] == 4  # a setting and a queue each, not retried
 
 
 def test_missing_credentials_fail_without_any_call(project, emulator, drift, env):
@@ -196,7 +239,7 @@ def test_credentials_from_the_stack_file(project, emulator, drift, env):
             "alicloud:secretKey": DEFAULT_ACCESS_KEY_SECRET,
         },
     )
-    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    deploy_mns(emulator, "prod", "cn-shanghai")
 
     run = drift("--stack", "prod", env_override={"HOME": env["HOME"]})
 
@@ -244,7 +287,7 @@ def test_malformed_stack_file_as_a_process_prints_no_traceback(project, emulator
 def test_one_bad_stack_does_not_hide_the_others(project, emulator, drift):
     project.stack("prod", MALFORMED)
     project.stack("staging", {"cn-shanghai": mns_region()})
-    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("staging", "cn-shanghai")))
+    deploy_mns(emulator, "staging", "cn-shanghai")
 
     run = drift("--stack", "prod", "--stack", "staging", "--format", "json")
 
@@ -266,7 +309,7 @@ def test_unknown_stack_and_usage_errors_exit_1(project, emulator, drift):
 def test_all_checks_every_stack_file(project, emulator, drift):
     for name in ("dev", "prod"):
         project.stack(name, {"cn-shanghai": mns_region()})
-        emulator.control.console_edit("cn-shanghai", live_mns(queue_name(name, "cn-shanghai")))
+        deploy_mns(emulator, name, "cn-shanghai")
 
     run = drift("--all", "--format", "json")
 
@@ -282,12 +325,12 @@ def test_all_without_stack_files_is_an_error(drift):
 
 def test_emulator_from_the_stack_file(project, emulator, capsys, env):
     project.stack("prod", {"cn-shanghai": mns_region()}, **{"ims:emulator": emulator.base_url})
-    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    deploy_mns(emulator, "prod", "cn-shanghai")
 
     from components.drift.cli import main
 
     assert main(["--project-dir", str(project.root), "--stack", "prod"], env) == 0
-    assert emulator.control.counters()["total"] == 1
+    assert emulator.control.counters()["total"] == 2  # the setting and the queue
 
 
 def test_bad_emulator_flag_is_refused(drift):
@@ -442,19 +485,24 @@ def test_regions_are_fetched_in_parallel(project, emulator, env):
     assert report.counts.not_configured == 6
     assert in_flight["max"] == 6  # all six GetEventCallback calls were open at once
     counters = emulator.control.counters()
-    assert counters["operations"] == {"GetEventCallback": 6}
-    assert all(ops == {"GetEventCallback": 1} for ops in counters["regions"].values())
+    assert counters["operations"] == {"GetEventCallback": 6, "GetQueueAttributes": 6}
+    expected = {"GetEventCallback": 1, "GetQueueAttributes": 1}
+    assert all(ops == expected for ops in counters["regions"].values())
     assert emulator.control.faults()[0]["fired"] == 6
 
 
 def test_the_check_never_writes(project, emulator, drift):
-    """Read-only: the only API used is GetEventCallback, and no file appears in the project."""
+    """Read-only: the only APIs used are GetEventCallback and GetQueueAttributes, and no file
+    appears in the project."""
     project.stack("prod", {"cn-beijing": http_region(key=KEY), "cn-shanghai": mns_region()})
     before = sorted(p.relative_to(project.root) for p in Path(project.root).rglob("*"))
 
     drift("--stack", "prod", "--format", "markdown")
 
-    assert set(emulator.control.counters()["operations"]) == {"GetEventCallback"}
+    assert set(emulator.control.counters()["operations"]) == {
+        "GetEventCallback",
+        "GetQueueAttributes",
+    }
     assert sorted(p.relative_to(project.root) for p in Path(project.root).rglob("*")) == before
 
 
@@ -474,7 +522,7 @@ def test_the_check_never_writes(project, emulator, drift):
 def test_every_format_and_exit_code(project, emulator, drift, fmt, case):
     scenario, code, summary = case
     project.stack("prod", {"cn-shanghai": mns_region(), "cn-beijing": http_region(key=KEY)})
-    emulator.control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    deploy_mns(emulator, "prod", "cn-shanghai")
     emulator.control.console_edit("cn-beijing", live_http(key=KEY))
     if scenario != "in_sync":
         emulator.control.console_edit("cn-beijing", {"AuthSwitch": "off"})

@@ -13,7 +13,7 @@ from pathlib import Path
 from components.drift.check import check
 from components.drift.render import render
 from components.drift.stackfile import load_project
-from tests.drift.conftest import http_region, live_http, live_mns, mns_region, queue_name
+from tests.drift.conftest import deploy_mns, http_region, live_http, mns_region
 
 GOLDEN = Path(__file__).parent / "golden" / "drift.md"
 UPDATE_ENV = "IMS_CALLBACKS_UPDATE_GOLDEN"
@@ -38,7 +38,7 @@ def test_markdown_report_matches_golden(project, emulator, env):
     control = emulator.control
     changed = live_http("https://hooks.example.com/changed", "Live0Key1abc", ["FileUploadComplete"])
     control.console_edit("ap-southeast-1", changed)
-    control.console_edit("cn-shanghai", live_mns(queue_name("prod", "cn-shanghai")))
+    deploy_mns(emulator, "prod", "cn-shanghai")
     control.console_edit("cn-shenzhen", live_http("http://hooks.example.com/sz", "Other0Key1abc"))
     control.console_edit(
         "cn-beijing", live_http(key="Other0Key1abc", events=["FileUploadComplete"])

@@ -13,11 +13,12 @@ import pytest
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 
+from components.core.compare import QUEUE_ATTRIBUTES
 from components.core.models import QueueSettings
 from components.core.rules import auth_key_problems
 from components.provider.event_callback import AUTH_KEY_LENGTH
 from components.provider.provider import ImsProvider
-from components.pulumi_layer.resources import CALLBACK_TYPE, QUEUE_ATTRIBUTES, QUEUE_TYPE
+from components.pulumi_layer.resources import CALLBACK_TYPE, QUEUE_TYPE
 from components.pulumi_layer.resources import queue_properties as program_queue_properties
 from tests.provider.conftest import (
     CALLBACK_URN,

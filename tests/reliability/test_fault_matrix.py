@@ -275,7 +275,6 @@ def test_connection_refused_fails_every_command_with_one_line_per_resource(scena
     audit_outputs(scenario)
 
 
-# -- open findings (strict xfails: the fix turns them into passes) ---------------------------
 def test_drift_check_reports_a_failed_read_with_the_words_preview_uses(scenario: Scenario):
     scenario.configure((SETTING,))
     scenario.emulator.control.add_fault("forbidden", operation="GetEventCallback", region=SETTING)
@@ -290,12 +289,6 @@ def test_drift_check_reports_a_failed_read_with_the_words_preview_uses(scenario:
     assert words(error) == words(str(raised.value))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 14: a refused or dropped connection through a proxy (the emulator, or a "
-    "TLS-inspecting proxy) is a ProxyError: urllib3's text cut before its cause, and the "
-    "generic fix instead of the network one",
-)
 def test_a_refused_connection_says_so_and_gets_the_network_fix():
     client = ice_client_at(f"http://127.0.0.1:{closed_port()}")
     with pytest.raises(CloudError) as raised:
@@ -305,11 +298,6 @@ def test_a_refused_connection_says_so_and_gets_the_network_fix():
     assert "Fix: check the network, proxy and endpoint" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 15: the drift check reads no queue, so an unreadable queue fails "
-    "pulumi preview but not the drift check",
-)
 def test_an_unreadable_queue_fails_the_drift_check_as_it_fails_preview(scenario: Scenario):
     scenario.configure((QUEUE,))
     scenario.emulator.control.add_fault("forbidden", operation="GetQueueAttributes", region=QUEUE)

@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from components.aliyun import tls
 from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Timeouts, Transport, TransportError
 from components.aliyun.errors import CloudError
@@ -121,8 +122,8 @@ _USED_PORTS: set[int] = set()
 
 
 def _server_on_a_fresh_port(handler: type[_Recorder]) -> http.server.ThreadingHTTPServer:
-    """A port no earlier test server in this process had: the SDK caches one session (and
-    SSLContext, built from the environment of that moment) per host and port."""
+    """A port no earlier test server in this process had: the SDK caches one session per host
+    and port."""
     while True:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         port = server.server_address[1]
@@ -134,6 +135,10 @@ def _server_on_a_fresh_port(handler: type[_Recorder]) -> http.server.ThreadingHT
 
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[str, list[str], Path]]:
+    """A TLS server with a new self-signed certificate. The process's shared client context
+    (:mod:`components.aliyun.tls`) is dropped before and after, so each test reads the TLS
+    environment it sets, as a new ``pulumi`` run or drift check would."""
+    tls.shared_context.cache_clear()
     cert, key = self_signed(tmp_path)
     handler = type("Recorder", (_Recorder,), {"requests": []})
     server = _server_on_a_fresh_port(handler)
@@ -147,6 +152,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, list[str], Path]]:
     finally:
         server.shutdown()
         server.server_close()
+        tls.shared_context.cache_clear()
 
 
 def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,7 +239,8 @@ def test_openssl_env_adds_trust_but_never_turns_verification_off(
     monkeypatch.setenv("SSL_CERT_FILE", str(other))
     assert_refused(client_for(url), requests)
 
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # a new host name below: a new SSLContext
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    tls.shared_context.cache_clear()  # as a new run would read it
     with pytest.raises(CloudError, match=r"(?i)mismatch") as info:
         client_for(f"https://localhost:{urlsplit(url).port}").set_callback(SETTING)
     assert info.value.code == "SSLError"
