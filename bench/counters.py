@@ -104,7 +104,7 @@ def run(scenario: Scenario, *, quick: bool = False) -> dict[str, Any]:
                 no_write,
             ],
         ),
-        ("drift check", ["drift"], [Expectation(GET, once, each), no_queue, no_write]),
+        ("drift check", ["drift"], [*refresh, no_write]),
         (
             "preview --refresh (= preview: refresh is always on)",
             ["pulumi", "preview", "--refresh"],

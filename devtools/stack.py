@@ -19,8 +19,8 @@ PROJECT_LINKS = ("components", "__main__.py", "provider")
 def make_project(dest: Path) -> Path:
     """Mirror the repo's Pulumi project into ``dest`` (stack files live beside Pulumi.yaml).
 
-    The program and the ``components`` package are symlinked, so the language host and the
-    dynamic-provider process import exactly the code under test, as they would from the repo.
+    The program, the ``components`` package and the ``ims`` plugin's folder are symlinked, so
+    the language host and the provider plugin run exactly the code under test, as from the repo.
     """
     dest.mkdir(parents=True, exist_ok=True)
     project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())

@@ -30,22 +30,15 @@ from __future__ import annotations
 import configparser
 import json
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from alibabacloud_credentials.client import Client as CredentialClient
-from alibabacloud_credentials.provider import (
-    CLIProfileCredentialsProvider,
-    EcsRamRoleCredentialsProvider,
-    OIDCRoleArnCredentialsProvider,
-    ProfileCredentialsProvider,
-    StaticAKCredentialsProvider,
-    StaticSTSCredentialsProvider,
-    URLCredentialsProvider,
-)
+from typing import TYPE_CHECKING
 
 from components.aliyun.errors import CredentialError
+
+if TYPE_CHECKING:
+    from alibabacloud_credentials.client import Client as CredentialClient
 
 SESSION_NAME = "ims-callbacks"
 
@@ -77,8 +70,11 @@ OPTIONS_HELP = (
 
 @dataclass(frozen=True)
 class _Choice:
+    """A source: its description, and the SDK provider class (by name) with its arguments."""
+
     description: str
-    build: Callable[[], object]
+    provider: str
+    arguments: dict[str, object] = field(default_factory=dict, repr=False)
 
 
 def _mask(access_key_id: str) -> str:
@@ -98,15 +94,13 @@ def _static(
         present, missing = names if key_id else names[::-1]
         raise CredentialError(f"{where}: {present} is set but {missing} is missing")
     kind = "STS token" if token else "AccessKey"
-
-    def build() -> object:
-        if token:
-            return StaticSTSCredentialsProvider(
-                access_key_id=key_id, access_key_secret=secret, security_token=token
-            )
-        return StaticAKCredentialsProvider(access_key_id=key_id, access_key_secret=secret)
-
-    return _Choice(f"{where} ({kind} {_mask(key_id)})", build)
+    description = f"{where} ({kind} {_mask(key_id)})"
+    keys: dict[str, object] = {"access_key_id": key_id, "access_key_secret": secret}
+    if token:
+        return _Choice(
+            description, "StaticSTSCredentialsProvider", keys | {"security_token": token}
+        )
+    return _Choice(description, "StaticAKCredentialsProvider", keys)
 
 
 def _home(env: Mapping[str, str]) -> Path:
@@ -142,15 +136,15 @@ def _find_profile(name: str | None, cli_file: Path, ini_file: Path, what: str) -
     if cli_name and cli_name in cli_names:
         return _Choice(
             f"{what} {cli_name!r} in {cli_file}",
-            lambda: CLIProfileCredentialsProvider(
-                profile_name=cli_name, profile_file=str(cli_file)
-            ),
+            "CLIProfileCredentialsProvider",
+            {"profile_name": cli_name, "profile_file": str(cli_file)},
         )
     ini_name = name or "default"
     if ini_name in _ini_sections(ini_file):
         return _Choice(
             f"{what} {ini_name!r} in {ini_file}",
-            lambda: ProfileCredentialsProvider(profile_name=ini_name, profile_file=str(ini_file)),
+            "ProfileCredentialsProvider",
+            {"profile_name": ini_name, "profile_file": str(ini_file)},
         )
     return None
 
@@ -217,12 +211,13 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
         session = var("ALIBABA_CLOUD_ROLE_SESSION_NAME") or SESSION_NAME
         return _Choice(
             f"OIDC role {role_arn} (env ALIBABA_CLOUD_ROLE_ARN)",
-            lambda: OIDCRoleArnCredentialsProvider(
-                role_arn=role_arn,
-                oidc_provider_arn=provider_arn,
-                oidc_token_file_path=token_file,
-                role_session_name=session,
-            ),
+            "OIDCRoleArnCredentialsProvider",
+            {
+                "role_arn": role_arn,
+                "oidc_provider_arn": provider_arn,
+                "oidc_token_file_path": token_file,
+                "role_session_name": session,
+            },
         )
 
     default_profile = _find_profile(None, cli_file, ini_file, "default profile")
@@ -233,7 +228,8 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
     if uri:
         return _Choice(
             "credentials URI (env ALIBABA_CLOUD_CREDENTIALS_URI)",
-            lambda: URLCredentialsProvider(uri=uri),
+            "URLCredentialsProvider",
+            {"uri": uri},
         )
 
     role = _first(
@@ -242,7 +238,8 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
     if role:
         return _Choice(
             f"ECS RAM role {role!r} (instance metadata)",
-            lambda: EcsRamRoleCredentialsProvider(role_name=role, async_update_enabled=False),
+            "EcsRamRoleCredentialsProvider",
+            {"role_name": role, "async_update_enabled": False},
         )
 
     raise CredentialError(f"no Alibaba Cloud credentials found; set one of: {OPTIONS_HELP}")
@@ -257,8 +254,13 @@ def resolve_credentials(
     defaults to ``os.environ`` read now. Raises :class:`CredentialError` when nothing is
     configured or a source is incomplete. No network call is made here.
     """
+    # The SDK is imported on first use: the ims provider plugin starts without it (N2 in
+    # docs/performance.md) and needs it only when a resource is read or changed.
+    from alibabacloud_credentials import provider as providers  # noqa: PLC0415
+    from alibabacloud_credentials.client import Client  # noqa: PLC0415
+
     choice = _select(config or {}, os.environ if environ is None else environ)
-    return CredentialClient(provider=choice.build())
+    return Client(provider=getattr(providers, choice.provider)(**choice.arguments))
 
 
 def describe_source(

@@ -46,15 +46,15 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from alibabacloud_credentials.client import Client as CredentialClient
-from alibabacloud_tea_openapi.utils_models import Config
-
-from components.aliyun import tls
 from components.core.regions import ice_host, mns_open_host
 from components.core.settings import EMULATOR_ENV
+
+if TYPE_CHECKING:
+    from alibabacloud_credentials.client import Client as CredentialClient
+    from alibabacloud_tea_openapi.utils_models import Config
 
 Product = Literal["ice", "mns-open"]
 
@@ -166,7 +166,15 @@ def sdk_config(
     transport: Transport,
     timeouts: Timeouts | None = None,
 ) -> Config:
-    """An SDK ``Config`` for one product and region, with the endpoint always explicit."""
+    """An SDK ``Config`` for one product and region, with the endpoint always explicit.
+
+    The SDK is imported here, at the first client, not with this module (N2 in
+    docs/performance.md: the provider plugin starts without it).
+    """
+    from alibabacloud_tea_openapi.utils_models import Config  # noqa: PLC0415
+
+    from components.aliyun import tls  # noqa: PLC0415 - it imports the SDK's HTTP core
+
     tls.install()
     timeouts = timeouts or Timeouts()
     host = regional_host(product, region)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import requests
-from darabonba.exceptions import ResponseException
-from Tea.exceptions import TeaException, UnretryableException
 
 from components.core.fingerprint import REDACTED
 from components.core.fingerprint import redact as redact_secrets
+
+if TYPE_CHECKING:
+    from darabonba.exceptions import ResponseException
 
 RETRYABLE_CODES: frozenset[str] = frozenset(
     {"Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable"}
@@ -32,11 +32,6 @@ _PARAM_LIST = re.compile(r"\b[A-Za-z][\w.-]*=[^&\s]*(?:&[A-Za-z][\w.-]*=[^&\s]*)
 _SENSITIVE_PAIR = re.compile(
     r"(?i)\b(AuthKey|Signature|SecurityToken|AccessKeySecret|AccessKeyId|Authorization"
     r"|x-acs-security-token|x-acs-accesskey-id)(\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^\s&,;'\"]+)"
-)
-_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
 )
 
 
@@ -149,12 +144,38 @@ def _transport_cause(exc: BaseException) -> BaseException | None:
     block, so the original is the implicit ``__context__``; then it wraps that in
     ``UnretryableException.inner_exception``.
     """
-    inner = exc.inner_exception if isinstance(exc, UnretryableException) else exc
+    import requests  # noqa: PLC0415 - see _response_error
+
+    transport = (
+        requests.exceptions.ConnectionError,
+        requests.exceptions.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+    )
+    inner = _inner(exc)
     candidates = (inner, getattr(inner, "__context__", None), getattr(inner, "__cause__", None))
     for candidate in candidates:
-        if isinstance(candidate, _TRANSPORT_ERRORS):
+        if isinstance(candidate, transport):
             return candidate
     return None
+
+
+def _inner(exc: BaseException) -> BaseException:
+    """The exception an SDK ``UnretryableException`` wraps, else ``exc`` itself."""
+    from Tea.exceptions import UnretryableException  # noqa: PLC0415 - see _response_error
+
+    return exc.inner_exception if isinstance(exc, UnretryableException) else exc
+
+
+def _response_error(exc: BaseException) -> ResponseException | None:
+    """``exc`` if the service answered with an error.
+
+    The SDK modules are imported here, on the first failure, not with this module: the
+    ``ims`` provider plugin imports these errors at start-up and must start without the SDK
+    (docs/performance.md, N2). By the time an SDK exception exists, the SDK is loaded.
+    """
+    from darabonba.exceptions import ResponseException  # noqa: PLC0415
+
+    return exc if isinstance(exc, ResponseException) else None
 
 
 def _root_message(exc: BaseException) -> str:
@@ -189,9 +210,11 @@ def is_retryable(exc: BaseException) -> bool:
     TLS failures (certificate verification) are not retried: they do not heal by waiting.
     Everything else (InvalidParameter, Forbidden.RAM, SignatureDoesNotMatch, ...) is final.
     """
-    if isinstance(exc, ResponseException):
-        status = exc.status_code
-        return exc.code in RETRYABLE_CODES or (
+    import requests  # noqa: PLC0415 - see _response_error
+
+    if (response := _response_error(exc)) is not None:
+        status = response.status_code
+        return response.code in RETRYABLE_CODES or (
             status is not None and (status >= 500 or status == 429)
         )
     cause = _transport_cause(exc)
@@ -209,16 +232,16 @@ def to_cloud_error(
     """Translate any exception from an SDK call into a redacted :class:`CloudError`."""
     secrets = tuple(secrets)
     retryable = is_retryable(exc)
-    if isinstance(exc, ResponseException):
-        data = exc.data if isinstance(exc.data, dict) else {}
-        raw = data.get("Message") or data.get("message") or exc.message or ""
-        request_id = getattr(exc, "request_id", None) or data.get("RequestId")
+    if (response := _response_error(exc)) is not None:
+        data = response.data if isinstance(response.data, dict) else {}
+        raw = data.get("Message") or data.get("message") or response.message or ""
+        request_id = getattr(response, "request_id", None) or data.get("RequestId")
         return CloudError(
             operation=operation,
             region=region,
-            code=str(exc.code or "Unknown"),
+            code=str(response.code or "Unknown"),
             message=redact(str(raw), secrets),
-            http_status=exc.status_code,
+            http_status=response.status_code,
             request_id=str(request_id) if request_id and request_id != "None" else None,
             retryable=retryable,
             attempts=attempts,
@@ -227,7 +250,9 @@ def to_cloud_error(
     if cause is not None:
         code, raw = type(cause).__name__, _root_message(cause)
     else:
-        inner = exc.inner_exception if isinstance(exc, UnretryableException) else exc
+        from Tea.exceptions import TeaException  # noqa: PLC0415 - see _response_error
+
+        inner = _inner(exc)
         code = type(inner).__name__
         raw = str(inner.message) if isinstance(inner, TeaException) else str(inner)
     return CloudError(

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from alibabacloud_mns_open20220119.client import Client as MnsSdk
-from alibabacloud_mns_open20220119.models import (
-    CreateQueueRequest,
-    CreateQueueRequestTag,
-    DeleteQueueRequest,
-    GetQueueAttributesRequest,
-    ListQueueRequest,
-    SetQueueAttributesRequest,
-)
-from alibabacloud_tea_openapi.utils_models import Config
+from typing import TYPE_CHECKING, Any
 
 from components.aliyun.calls import invoke, require_success
 from components.aliyun.errors import CloudError
 from components.aliyun.regional import RegionalClient
 from components.core.settings import QueueSettings
+
+if TYPE_CHECKING:
+    from alibabacloud_mns_open20220119.client import Client as MnsSdk
+    from alibabacloud_tea_openapi.utils_models import Config
 
 QUEUE_NOT_EXIST = "QueueNotExist"
 QUEUE_ALREADY_EXIST = "QueueAlreadyExist"
@@ -92,13 +85,18 @@ def _attribute_args(settings: QueueSettings) -> dict[str, Any]:
     }
 
 
-class MnsClient(RegionalClient[MnsSdk]):
-    """Queue management for one region (see :class:`RegionalClient`)."""
+class MnsClient(RegionalClient["MnsSdk"]):
+    """Queue management for one region (see :class:`RegionalClient`).
+
+    The SDK is imported where it is used, not with this module (N2 in docs/performance.md).
+    """
 
     product = "mns-open"
 
     def _new_sdk(self, config: Config) -> MnsSdk:
-        return MnsSdk(config)
+        from alibabacloud_mns_open20220119.client import Client  # noqa: PLC0415
+
+        return Client(config)
 
     def _call(
         self, action: str, send: Callable[[], Any], expected: frozenset[str] = frozenset()
@@ -125,6 +123,8 @@ class MnsClient(RegionalClient[MnsSdk]):
 
     def get_queue(self, name: str) -> QueueAttributes | None:
         """The queue's attributes, or None if it does not exist."""
+        from alibabacloud_mns_open20220119.models import GetQueueAttributesRequest  # noqa: PLC0415
+
         request = GetQueueAttributesRequest(queue_name=name)
         data = self._call_if_queue_exists(
             "GetQueueAttributes", lambda: self._client().get_queue_attributes(request)
@@ -138,6 +138,11 @@ class MnsClient(RegionalClient[MnsSdk]):
         retry answers QueueAlreadyExist. After a retry that answer is accepted when the live
         queue has exactly the requested attributes and tags; otherwise it is raised.
         """
+        from alibabacloud_mns_open20220119.models import (  # noqa: PLC0415
+            CreateQueueRequest,
+            CreateQueueRequestTag,
+        )
+
         request = CreateQueueRequest(
             **_attribute_args(settings),
             tag=[
@@ -163,11 +168,15 @@ class MnsClient(RegionalClient[MnsSdk]):
 
         Tags are not touched: mns-open 2022-01-19 can only set them at CreateQueue.
         """
+        from alibabacloud_mns_open20220119.models import SetQueueAttributesRequest  # noqa: PLC0415
+
         request = SetQueueAttributesRequest(**_attribute_args(settings))
         self._call("SetQueueAttributes", lambda: self._client().set_queue_attributes(request))
 
     def delete_queue(self, name: str) -> bool:
         """DeleteQueue; False (not an error) when the queue was already gone."""
+        from alibabacloud_mns_open20220119.models import DeleteQueueRequest  # noqa: PLC0415
+
         request = DeleteQueueRequest(queue_name=name)
         data = self._call_if_queue_exists(
             "DeleteQueue", lambda: self._client().delete_queue(request)
@@ -175,6 +184,8 @@ class MnsClient(RegionalClient[MnsSdk]):
         return data is not None
 
     def _list_page(self, prefix: str, page: int) -> dict[str, Any]:
+        from alibabacloud_mns_open20220119.models import ListQueueRequest  # noqa: PLC0415
+
         request = ListQueueRequest(queue_name=prefix or None, page_num=page, page_size=_PAGE_SIZE)
         return self._call("ListQueue", lambda: self._client().list_queue(request))
 

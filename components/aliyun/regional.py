@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar, Generic, NoReturn, TypeVar
-
-from alibabacloud_credentials.client import Client as CredentialClient
-from alibabacloud_tea_openapi.utils_models import Config
+from typing import TYPE_CHECKING, ClassVar, Generic, NoReturn, TypeVar
 
 from components.aliyun.endpoints import Product, Timeouts, Transport, regional_host, sdk_config
 from components.aliyun.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from alibabacloud_credentials.client import Client as CredentialClient
+    from alibabacloud_tea_openapi.utils_models import Config
 
 SdkT = TypeVar("SdkT")
 

@@ -24,11 +24,17 @@ from components.core.ownership import OWNER_TAG, owned_by, with_owner
 from components.core.regions import REGION_IDS
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
-from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map
+from components.provider.properties import (
+    Plain,
+    Unknown,
+    has_unknowns,
+    plain_map,
+    without_dynamic_keys,
+    wrap_map,
+)
 from components.pulumi_layer.resources import QUEUE_TYPE as TYPE
 
 REPLACE_PROPERTIES = ("region", "queueName")
-_DYNAMIC_ONLY = ("__provider",)
 
 
 def _settings(props: Mapping[str, Any]) -> QueueSettings:
@@ -59,7 +65,7 @@ def _defaults() -> Plain:
 
 def check(request: p.CheckRequest) -> p.CheckResponse:
     """Static checks (no API call): region, name, attribute bounds, and tags that cannot change."""
-    news = {k: v for k, v in plain_map(request.new_inputs).items() if k not in _DYNAMIC_ONLY}
+    news = without_dynamic_keys(plain_map(request.new_inputs))
     olds = plain_map(request.old_inputs)
     failures: list[p.CheckFailure] = []
     region = news.get("region")
@@ -175,7 +181,7 @@ async def read(cloud: Cloud, request: p.ReadRequest) -> p.ReadResponse:
     stored = plain_map(request.properties)
     client = cloud.mns(region)
     if stored:
-        stored = {k: v for k, v in stored.items() if k not in _DYNAMIC_ONLY}
+        stored = without_dynamic_keys(stored)
         live = await cloud.run(_owned, client, stored)
         owner = str(stored.get("owner") or "")
     else:

@@ -32,7 +32,14 @@ from components.core.regions import REGION_IDS
 from components.core.rules import check_auth_key, check_callback_url, check_event, check_queue_name
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
-from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map
+from components.provider.properties import (
+    Plain,
+    Unknown,
+    has_unknowns,
+    plain_map,
+    without_dynamic_keys,
+    wrap_map,
+)
 from components.pulumi_layer.resources import CALLBACK_TYPE as TYPE
 
 DELETE_BEHAVIOURS = ("restore", "reset", "retain")
@@ -41,8 +48,6 @@ REGION = "cn-shanghai"  # stands in for an unknown region while the rest is chec
 SECRET_PROPERTIES = ("authKey", "previous")
 BEHAVIOUR_PROPERTIES = ("adopt", "onDelete", "checkQueue")
 """Inputs that change only what the provider does later: a change updates the state alone."""
-_DYNAMIC_ONLY = ("__provider", "drift")
-"""Keys of the dynamic resource this one replaces (docs/migration.md); dropped on sight."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,7 @@ def _static_failures(news: Mapping[str, Any]) -> list[p.CheckFailure]:
 
 def check(request: p.CheckRequest) -> p.CheckResponse:
     """Validate, fill defaults and settle the auth key; no API call."""
-    news = {k: v for k, v in plain_map(request.new_inputs).items() if k not in _DYNAMIC_ONLY}
+    news = without_dynamic_keys(plain_map(request.new_inputs))
     failures = _static_failures(news)
     if failures or has_unknowns(news):
         return p.CheckResponse(inputs=request.new_inputs, failures=failures)

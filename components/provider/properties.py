@@ -9,6 +9,14 @@ from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
 Plain = dict[str, Any]
 
+DYNAMIC_ONLY = ("__provider", "drift")
+"""Keys of the dynamic resources the native ones replace (docs/migration.md): dropped on sight."""
+
+
+def without_dynamic_keys(values: Mapping[str, Any]) -> Plain:
+    """``values`` without :data:`DYNAMIC_ONLY` keys (state or inputs of a migrated stack)."""
+    return {k: v for k, v in values.items() if k not in DYNAMIC_ONLY}
+
 
 class Unknown:
     """An input not known yet (preview, before a dependency is created)."""

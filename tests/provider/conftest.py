@@ -52,6 +52,37 @@ def urn(type_token: str, name: str) -> str:
 
 CALLBACK_URN = urn(CALLBACK_TYPE, "ims-callbacks-cn-shanghai-callback")
 QUEUE_URN = urn(QUEUE_TYPE, "ims-callbacks-cn-shanghai-queue")
+MNS_REGION = "cn-shanghai"
+HTTP_REGION = "cn-beijing"
+QUEUE = "ice-callback-provider-test"
+URL = "https://hooks.example.com/ims"
+EVENTS = ["ProduceMediaComplete", "FileUploadComplete"]
+KEY = "Configured0Key42"
+
+
+def mns_inputs(**changes: Any) -> dict[str, Any]:
+    """What ``EventCallback`` registers for an MNS region (``authKey`` None: not configured)."""
+    values = {
+        "region": MNS_REGION,
+        "callbackType": "MNS",
+        "url": "",
+        "queueName": QUEUE,
+        "events": list(EVENTS),
+        "authEnabled": False,
+        "authKey": None,
+        "adopt": False,
+        "onDelete": "restore",
+        "checkQueue": False,
+        "previous": None,
+        "authKeyGenerated": None,
+    }
+    return values | changes
+
+
+def http_inputs(**changes: Any) -> dict[str, Any]:
+    """An HTTP region with a configured key (pass ``authKey=None`` to have one generated)."""
+    values = mns_inputs(region=HTTP_REGION, callbackType="HTTP", url=URL, queueName="")
+    return values | {"authEnabled": True, "authKey": KEY} | changes
 
 
 def settings(emu: EmulatorProcess) -> dict[str, PropertyValue]:

@@ -22,7 +22,12 @@ from components.pulumi_layer.resources import CALLBACK_TYPE, QUEUE_TYPE
 from components.pulumi_layer.resources import queue_properties as program_queue_properties
 from tests.provider.conftest import (
     CALLBACK_URN,
+    EVENTS,
+    KEY,
+    QUEUE,
     QUEUE_URN,
+    http_inputs,
+    mns_inputs,
     props,
     run,
     secret_keys,
@@ -30,10 +35,6 @@ from tests.provider.conftest import (
     urn,
 )
 
-QUEUE = "ice-callback-unit"
-URL = "https://hooks.example.com/ims"
-EVENTS = ["ProduceMediaComplete", "FileUploadComplete"]
-KEY = "Configured0Key42"
 SEED = b"engine-random-seed"
 OWNER = "ims-callbacks/test"
 DYNAMIC_PROVIDER = "ZGlsbCBwaWNrbGUgb2YgdGhlIG9sZCBwcm92aWRlcg=="  # what `__provider` held
@@ -42,31 +43,6 @@ UPDATE_REPLACE = p.PropertyDiffKind.UPDATE_REPLACE
 
 
 # -- EventCallback: inputs and stored state -----------------------------------------------
-
-
-def mns_inputs(**changes: Any) -> dict[str, Any]:
-    """What ``EventCallback`` registers for an MNS region (``authKey`` None: not configured)."""
-    values = {
-        "region": "cn-shanghai",
-        "callbackType": "MNS",
-        "url": "",
-        "queueName": QUEUE,
-        "events": list(EVENTS),
-        "authEnabled": False,
-        "authKey": None,
-        "adopt": False,
-        "onDelete": "restore",
-        "checkQueue": False,
-        "previous": None,
-        "authKeyGenerated": None,
-    }
-    return values | changes
-
-
-def http_inputs(**changes: Any) -> dict[str, Any]:
-    """An HTTP region with a configured key (pass ``authKey=None`` to have one generated)."""
-    values = mns_inputs(region="cn-beijing", callbackType="HTTP", url=URL, queueName="")
-    return values | {"authEnabled": True, "authKey": KEY} | changes
 
 
 def callback_check(

@@ -36,44 +36,26 @@ from components.provider.schema import VERSION
 from components.pulumi_layer.resources import CALLBACK_TYPE
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess
-from tests.provider.conftest import configured, props, run, secret_keys, unwrap, urn
+from tests.provider.conftest import (
+    EVENTS,
+    HTTP_REGION,
+    KEY,
+    MNS_REGION,
+    QUEUE,
+    URL,
+    configured,
+    http_inputs,
+    mns_inputs,
+    props,
+    run,
+    secret_keys,
+    unwrap,
+    urn,
+)
 
-MNS_REGION = "cn-shanghai"
-HTTP_REGION = "cn-beijing"
-QUEUE = "ice-callback-provider-test"
-URL = "https://hooks.example.com/ims"
-EVENTS = ["ProduceMediaComplete", "FileUploadComplete"]
-KEY = "Configured0Key42"
 LIVE_KEY = "LiveConsole9Key"
 SECRETS = ("authKey", "previous")
 TIMEOUT = 60.0
-
-
-def mns_inputs(**changes: Any) -> dict[str, Any]:
-    """The inputs EventCallback registers for an MNS region."""
-    values = {
-        "region": MNS_REGION,
-        "callbackType": "MNS",
-        "url": "",
-        "queueName": QUEUE,
-        "events": list(EVENTS),
-        "authEnabled": False,
-        "authKey": None,
-        "adopt": False,
-        "onDelete": "restore",
-        "checkQueue": False,
-        "previous": None,
-        "authKeyGenerated": None,
-    }
-    return values | changes
-
-
-def http_inputs(**changes: Any) -> dict[str, Any]:
-    """The inputs of an HTTP region with a configured key (``authKey=None``: generate one)."""
-    values = mns_inputs(
-        region=HTTP_REGION, callbackType="HTTP", url=URL, queueName="", authEnabled=True
-    )
-    return values | {"authKey": KEY} | changes
 
 
 def callback_urn(region: str) -> str:

@@ -6,6 +6,8 @@ The servicer's RPCs are called directly with protobuf requests and a fake gRPC c
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import grpc
@@ -20,6 +22,7 @@ from components.provider.provider import ImsProvider
 from components.provider.schema import VERSION
 from components.provider.server import CleanErrorServicer
 from components.pulumi_layer.resources import CALLBACK_TYPE
+from emulator.testing import REPO_ROOT
 from tests.provider.conftest import CALLBACK_URN, run, urn
 
 
@@ -140,3 +143,28 @@ def test_configure_takes_the_settings_from_args_or_else_variables():
         "secretKey": "s3cret",
     }
     assert provider.cloud.transport().emulator == "http://127.0.0.1:18100"
+
+
+CLOUD_SDKS = (
+    "alibabacloud_ice20201109",
+    "alibabacloud_mns_open20220119",
+    "alibabacloud_credentials",
+    "alibabacloud_tea_openapi",
+    "Tea",
+    "darabonba",
+    "requests",
+    "aiohttp",
+)
+
+
+def test_the_plugin_starts_without_the_cloud_sdks():
+    """The engine starts the plugin twice per preview and the second one only checks and
+    diffs: the SDKs (about 1 s of imports) load at the first read or change (N2)."""
+    probe = (
+        "import sys, components.provider.server as s; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({CLOUD_SDKS!r})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    ).stdout.strip()
+    assert loaded == "[]"
