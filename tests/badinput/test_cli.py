@@ -1,8 +1,9 @@
-"""Level (b): a representative subset of the corpus through the real CLI (`pulumi preview`).
+"""Level (b): a representative subset of the corpus through the real CLI (preview and up).
 
-Each case becomes the stack file of a project mirror; `pulumi preview` must exit non-zero
-with the `ims-callbacks:<path>` lines (or, for YAML-level cases, the CLI's YAML error), no
-Python traceback anywhere, zero emulator calls and no resources in state.
+Each case becomes the stack file of a project mirror; `pulumi preview` and `pulumi up` must
+both exit non-zero, with the same code, with the `ims-callbacks:<path>` lines (or, for
+YAML-level cases, the CLI's YAML error), no Python traceback anywhere, zero emulator calls and
+no resources in state.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ program starts (the drift check reports the config path; see test_agreement.py).
 
 
 @pytest.mark.parametrize("name", CLI_CASES)
-def test_preview_fails_cleanly_before_any_api_call(
+def test_preview_and_up_fail_cleanly_before_any_api_call(
     name: str, pulumi_bin: Path, emulator: EmulatorProcess, tmp_path: Path
 ):
     case = load_case(CORPUS / f"{name}.yaml")
@@ -59,16 +60,18 @@ def test_preview_fails_cleanly_before_any_api_call(
     emulator.control.reset_counters()
 
     preview = stack.run("preview", "--diff", check=False)
-    output = preview.stdout + preview.stderr
-    assert preview.returncode != 0, output
-    if case.yaml_error:
-        assert case.yaml_error in output, output[-3000:]
-    for expect in case.expects:
-        namespace = "ims" if expect == "emulator" else "ims-callbacks"
-        assert f"{namespace}:{expect}: " in output, output[-3000:]
-    assert "Traceback" not in output
-    for secret in case.secrets:
-        assert secret not in output
+    up = stack.run("up", "--yes", check=False)
+    assert up.returncode == preview.returncode != 0, preview.stdout + preview.stderr
+    for run in (preview, up):
+        output = run.stdout + run.stderr
+        if case.yaml_error:
+            assert case.yaml_error in output, output[-3000:]
+        for expect in case.expects:
+            namespace = "ims" if expect == "emulator" else "ims-callbacks"
+            assert f"{namespace}:{expect}: " in output, output[-3000:]
+        assert "Traceback" not in output
+        for secret in case.secrets:
+            assert secret not in output
     assert emulator.control.counters()["total"] == 0
     stack.stack_file.write_text("config: {}\n", encoding="utf-8")  # export needs a valid file
     assert stack.resources() == []
