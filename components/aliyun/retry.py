@@ -52,6 +52,11 @@ class RetryPolicy:
         if min(self.initial_wait, self.max_wait, self.max_elapsed) < 0:
             raise ValueError("RetryPolicy waits must not be negative")
 
+    @classmethod
+    def with_attempts(cls, max_attempts: int | None) -> RetryPolicy:
+        """The default policy, with ``max_attempts`` (``ims:retryAttempts``) when set."""
+        return cls(max_attempts=max_attempts) if max_attempts else cls()
+
     def max_total_wait(self) -> float:
         """The most a call can sleep between its attempts (before ``max_elapsed`` applies)."""
         total, cap = 0.0, min(self.initial_wait, self.max_wait)

@@ -76,6 +76,7 @@ __all__ = [
     "StackSettings",
     "load_settings",
     "program_settings",
+    "retry_attempts",
 ]
 
 CALLBACKS_KEY = f"{NAMESPACE}:callbacks"
@@ -83,6 +84,9 @@ PROVIDER_NAMESPACE = "ims"
 EMULATOR_KEY = f"{PROVIDER_NAMESPACE}:emulator"
 """The emulator is the ``ims`` provider's setting; the drift check and the program read it too."""
 EMULATOR_ENV = "IMS_CALLBACKS_EMULATOR"  # overrides EMULATOR_KEY (tests, benchmarks, demo)
+RETRY_ATTEMPTS_KEY = f"{PROVIDER_NAMESPACE}:retryAttempts"
+"""Attempts per API call; the provider and the drift check both follow it (default 10)."""
+MAX_RETRY_ATTEMPTS = 20
 _KEYS = ("callbacks",)
 _MOVED = {
     "emulator": (
@@ -580,3 +584,19 @@ def program_settings(
         stack=stack,
         secret_keys=secret_keys,
     )
+
+
+def retry_attempts(value: object) -> int | None:
+    """``ims:retryAttempts`` as a number (None when unset); ValueError naming the fix if bad.
+
+    The CLI hands the provider a string, a stack file holds a number or a string.
+    """
+    if value is None or value == "":
+        return None
+    text = str(value)
+    if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_RETRY_ATTEMPTS:
+        raise ValueError(
+            f"{RETRY_ATTEMPTS_KEY} must be a whole number from 1 to {MAX_RETRY_ATTEMPTS}, got "
+            f"{text!r}; fix it with `pulumi config set {RETRY_ATTEMPTS_KEY} 10`"
+        )
+    return int(text)

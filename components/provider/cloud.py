@@ -20,6 +20,7 @@ from components.aliyun.endpoints import Transport
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
 from components.aliyun.retry import RetryPolicy
+from components.core.settings import retry_attempts
 
 T = TypeVar("T")
 
@@ -49,8 +50,7 @@ class Cloud:
 
     def retry(self) -> RetryPolicy:
         """The retry policy; ``ims:retryAttempts`` caps the attempts per call (default 10)."""
-        attempts = self.settings.get("retryAttempts")
-        return RetryPolicy(max_attempts=int(attempts)) if attempts else RetryPolicy()
+        return RetryPolicy.with_attempts(retry_attempts(self.settings.get("retryAttempts")))
 
     def transport(self) -> Transport:
         """The emulator from ``$IMS_CALLBACKS_EMULATOR`` or ``ims:emulator``, else the cloud."""

@@ -6,6 +6,7 @@ from types import ModuleType
 
 from pulumi.provider.experimental import provider as p
 
+from components.core.settings import retry_attempts
 from components.provider import callback_queue, event_callback
 from components.provider.cloud import CREDENTIAL_SETTINGS, Cloud
 from components.provider.component import construct
@@ -15,7 +16,6 @@ from components.provider.schema import PACKAGE, schema_json
 from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
 
 HANDLERS: dict[str, ModuleType] = {CALLBACK_TYPE: event_callback, QUEUE_TYPE: callback_queue}
-MAX_ATTEMPTS = 20
 SETTINGS = ("emulator", "retryAttempts", *CREDENTIAL_SETTINGS)
 
 
@@ -53,12 +53,10 @@ class ImsProvider(p.Provider):
             variable = request.variables.get(f"{PACKAGE}:config:{name}")
             if variable and name not in settings:
                 settings[name] = variable
-        attempts = settings.get("retryAttempts", "10")
-        if not attempts.isdigit() or not 1 <= int(attempts) <= MAX_ATTEMPTS:
-            raise ResourceError(
-                f"ims:retryAttempts must be a whole number from 1 to {MAX_ATTEMPTS}, got "
-                f"{attempts!r}; fix it with `pulumi config set ims:retryAttempts 10`"
-            )
+        try:
+            retry_attempts(settings.get("retryAttempts"))
+        except ValueError as exc:
+            raise ResourceError(str(exc)) from None
         self.cloud = Cloud(settings)
         return p.ConfigureResponse(
             accept_secrets=True, supports_preview=True, accept_outputs=True, accept_resources=True

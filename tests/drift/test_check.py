@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alibabacloud_credentials.client import Client as CredentialClient
 
-from components.aliyun.endpoints import Transport
 from components.core.callback import CallbackSetting
 from components.core.fingerprint import fingerprint
-from components.drift.check import check, fetch_live
+from components.drift.check import Reach, check, fetch_live
 from components.drift.render import MARKER
 from components.drift.stackfile import load_project
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
@@ -183,7 +181,8 @@ def test_region_with_nothing_set_is_not_configured(project, emulator, drift):
 def test_unreachable_region_is_an_error_and_the_others_are_reported(
     project, emulator, drift, fault
 ):
-    project.stack("prod", {r: mns_region() for r in ("cn-shanghai", "cn-beijing", "cn-hangzhou")})
+    regions = {r: mns_region() for r in ("cn-shanghai", "cn-beijing", "cn-hangzhou")}
+    project.stack("prod", regions, **{"ims:retryAttempts": "3"})  # the provider's setting
     for region in ("cn-shanghai", "cn-beijing"):
         deploy_mns(emulator, "prod", region)
     deploy_mns(emulator, "prod", "cn-hangzhou", ["FileUploadComplete"])
@@ -198,7 +197,7 @@ def test_unreachable_region_is_an_error_and_the_others_are_reported(
     failed = regions["cn-beijing"]
     assert failed["status"] == "error"
     assert failed["error"].startswith("ice:GetEventCallback in cn-beijing failed: ")
-    assert "3 attempts" in failed["error"]  # transient failures are retried, boundedly
+    assert "3 attempts" in failed["error"]  # retried as ims:retryAttempts says, as preview
     assert failed["fields"] == []
     counters = emulator.control.counters()["regions"]
     assert counters["cn-shanghai"] == {"GetEventCallback": 1, "GetQueueAttributes": 1}
@@ -461,14 +460,12 @@ def test_regions_are_fetched_in_parallel(project, emulator, env):
     lock = threading.Lock()
     in_flight = {"now": 0, "max": 0}
 
-    def counting_fetch(
-        region: str, credential: CredentialClient, transport: Transport
-    ) -> CallbackSetting:
+    def counting_fetch(region: str, reach: Reach) -> CallbackSetting:
         with lock:
             in_flight["now"] += 1
             in_flight["max"] = max(in_flight["max"], in_flight["now"])
         try:
-            return fetch_live(region, credential, transport)
+            return fetch_live(region, reach)
         finally:
             with lock:
                 in_flight["now"] -= 1
@@ -541,3 +538,34 @@ def test_every_format_and_exit_code(project, emulator, drift, fmt, case):
         assert run.out.splitlines()[:2] == [MARKER, f"**ims-callbacks drift:** {summary}"]
     else:
         assert run.out.startswith(f"ims-callbacks drift: {summary}\n")
+
+
+# ---------------------------------------------------------------------------- retries
+
+
+@pytest.mark.parametrize(("setting", "attempts"), [(None, 10), ("2", 2), (4, 4)])
+def test_failed_reads_are_retried_as_the_provider_retries(  # noqa: PLR0917 - fixtures
+    project, emulator, drift, monkeypatch, setting, attempts
+):
+    """ims:retryAttempts (the provider's setting, default 10) decides the attempts here too,
+    so a failure reads as in preview, "(N attempts)" included."""
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)  # the backoff, not the attempts
+    config = {} if setting is None else {"ims:retryAttempts": setting}
+    project.stack("prod", {"cn-beijing": http_region(key=KEY)}, **config)
+    emulator.control.add_fault("throttle", region="cn-beijing", operation="GetEventCallback")
+    run = drift("--stack", "prod", "--format", "json")
+    error = _regions(_json(run.out))["cn-beijing"]["error"]
+    assert f", {attempts} attempts)" in error
+    assert error.endswith(f"Fix: still throttled after {attempts} attempts; run again later.")
+    assert emulator.control.counters()["operations"] == {"GetEventCallback": attempts}
+
+
+@pytest.mark.parametrize("value", ["0", "21", "ten", "2.5", True])
+def test_a_bad_retry_setting_stops_the_stack_with_the_fix(project, emulator, drift, value):
+    project.stack("prod", {"cn-beijing": http_region(key=KEY)}, **{"ims:retryAttempts": value})
+    run = drift("--stack", "prod", "--format", "json")
+    assert run.code == 1
+    stack = _json(run.out)["stacks"][0]
+    assert stack["error"].startswith("ims:retryAttempts must be a whole number from 1 to 20")
+    assert "pulumi config set ims:retryAttempts 10" in stack["error"]
+    assert emulator.control.counters()["total"] == 0

@@ -138,12 +138,30 @@ def assert_clean_failure(
     return most
 
 
-def drift_error(scenario: Scenario, emulator_url: str | None = None) -> tuple[int, str]:
-    """The drift check's exit code and the error it reports for the setting's region."""
+def drift_errors(scenario: Scenario, emulator_url: str | None = None) -> tuple[int, dict[str, str]]:
+    """The drift check's exit code and the error it reports per region ("" if none)."""
     code, text = scenario.drift("json", emulator_url)
     report = json.loads(text[: text.rindex("}") + 1])
     regions = {r["region"]: r for s in report["stacks"] for r in s["regions"]}
-    return code, str(regions[SETTING]["error"] or "")
+    return code, {region: str(r["error"] or "") for region, r in regions.items()}
+
+
+def drift_error(scenario: Scenario, emulator_url: str | None = None) -> tuple[int, str]:
+    """The drift check's exit code and the error it reports for the setting's region."""
+    code, errors = drift_errors(scenario, emulator_url)
+    return code, errors[SETTING]
+
+
+def words(text: str) -> str:
+    """``text`` without what differs between two reports of one failure: the request ID."""
+    return re.sub(r"RequestId [\w-]+", "RequestId <id>", text)
+
+
+def failure_line(text: str, failure: Failure) -> str:
+    """The CLI's diagnostics line for ``failure``, from its name to the end of the line."""
+    where = f"{failure.qualified} in {failure.region} failed: "
+    line = next(line for line in reversed(text.splitlines()) if where in line)
+    return line[line.index(where) :].rstrip()
 
 
 def cell(fault: str, operation: str, command: str, proc_code: int, lines: int) -> None:
@@ -205,9 +223,11 @@ def test_every_operation_fails_with_one_clean_line(scenario: Scenario, name: str
     cell(name, "read", "pulumi preview", preview.returncode, lines)
     up = scenario.up(check=False)
     cell(name, "read", "pulumi up", up.returncode, assert_clean_failure(up, reads, codes))
-    code, error = drift_error(scenario)
+    code, errors = drift_errors(scenario)
     assert code == 1
-    assert error.startswith(f"ice:GetEventCallback in {SETTING} failed: {fault.ice_code}"), error
+    assert errors[SETTING].startswith(f"ice:GetEventCallback in {SETTING} failed: {fault.ice_code}")
+    for failure in reads:  # the same words as preview, attempts and fix included
+        assert words(errors[failure.region]) == words(failure_line(output(preview), failure))
     cell(name, "read", "drift check", code, 1)
 
     # update: events of the setting, retention of the queue
@@ -282,10 +302,6 @@ def test_drift_check_reports_a_failed_read_with_the_words_preview_uses(scenario:
         ice_client(scenario.emulator, SETTING).get_callback()
     code, error = drift_error(scenario)
     assert code == 1
-
-    def words(text: str) -> str:
-        return re.sub(r"RequestId [\w-]+", "RequestId <id>", text)
-
     assert words(error) == words(str(raised.value))
 
 
