@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from _pytest.mark.expression import Expression  # what `-m` itself evaluates
 
 from devtools.engine import pulumi_bin_dir
 from emulator.testing import EmulatorProcess, start_emulator
+
+# Property tests draw the same examples in every `make test`, so CI is reproducible; set
+# IMS_FUZZ_EXPLORE=1 to draw new ones, and pin what they find with `@example`.
+hypothesis.settings.register_profile("repeatable", derandomize=True)
+hypothesis.settings.register_profile("explore", derandomize=False)
+hypothesis.settings.load_profile("explore" if os.environ.get("IMS_FUZZ_EXPLORE") else "repeatable")
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ import json
 import string
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from components.core.events import EVENT_NAMES
@@ -25,8 +25,12 @@ from components.core.regions import REGION_IDS
 from components.core.settings import ConfigError, load_settings
 
 FUZZ = settings(
-    max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=250,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
+"""Repeatable in ``make test``, new examples with ``IMS_FUZZ_EXPLORE=1`` (tests/conftest.py)."""
 MIN_SECRET = 4  # shorter values occur in ordinary words; they are checked quoted instead
 
 anything_text = st.text(max_size=300)  # full unicode: controls, newlines, surrogates
@@ -148,8 +152,23 @@ def outcome(config: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
     return repr(result) + "\n".join(warnings), []
 
 
+ROLE_RULE_QUOTES_A_DOT = (
+    {
+        "ims-callbacks:callbacks": json.dumps(
+            {
+                "regions": {"cn-beijing": {"delivery": "mns", "events": [], "auth": {"key": "."}}},
+                "grant": {"roleName": ""},
+            }
+        )
+    },
+    ["."],
+)
+"""Found by this test in CI: the role-name rule's own text quotes '.', a one-character key."""
+
+
 @FUZZ
 @given(data=config())
+@example(data=ROLE_RULE_QUOTES_A_DOT)
 def test_settings_or_config_error_with_clean_paths_and_no_keys(data):
     cfg, keys = data
     text, problems = outcome(cfg)
@@ -160,11 +179,13 @@ def test_settings_or_config_error_with_clean_paths_and_no_keys(data):
         assert "\n" not in message
         assert "\r" not in message
     elsewhere = other_strings(cfg)
+    at_keys = " ".join(message for path, message in problems if "auth" in path)
     for key in keys:
         if len(key) >= MIN_SECRET:
             assert key not in text
-        elif key not in elsewhere:  # a short key may still not be quoted back
-            assert repr(key) not in text
+        elif key not in elsewhere:  # a short key may still not be quoted back where it stands;
+            # elsewhere it may coincide with our own words (the role-name rule quotes '.')
+            assert repr(key) not in at_keys
 
 
 @FUZZ
