@@ -140,6 +140,12 @@ class RegionSettings:
     adopt: bool
     on_delete: OnDelete
 
+    def created_queue(self) -> QueueSettings | None:
+        """The MNS queue the stack creates for this region (none for http, nor for a queue
+        named with ``existing: true``); the program declares it, the drift check reads it."""
+        queue = self.queue
+        return queue if self.delivery == "mns" and queue and not queue.existing else None
+
     def desired(self, auth_key: str | None = None) -> CallbackSetting:
         """The CallbackSetting this region asks for.
 

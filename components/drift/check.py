@@ -95,15 +95,9 @@ def fetch_queue(region: str, name: str, reach: Reach) -> QueueAttributes | None:
     return client.get_queue(name)
 
 
-def _managed_queue(settings: RegionSettings) -> QueueSettings | None:
-    """The queue the stack creates for this region (not one it names as ``existing``)."""
-    queue = settings.queue
-    return queue if settings.delivery == "mns" and queue and not queue.existing else None
-
-
 def _reads(settings: RegionSettings) -> tuple[str, ...]:
     """What is read for a region: ``""`` for its setting, then the name of its managed queue."""
-    queue = _managed_queue(settings)
+    queue = settings.created_queue()
     return ("", queue.name) if queue else ("",)
 
 
@@ -145,7 +139,7 @@ def region_report(
         else FieldReport(name, "in_sync", display(name, desired), display(name, live))
         for name in compared_fields(desired)
     ]
-    if managed := _managed_queue(settings):
+    if managed := settings.created_queue():
         fields.extend(queue_fields(managed, queue))
     if desired.callback_type == "HTTP" and desired.auth_enabled and not desired.auth_key:
         encrypted = settings.auth_key_encrypted

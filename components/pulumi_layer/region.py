@@ -62,30 +62,29 @@ class RegionCallbacks(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         depends: list[pulumi.Resource] = []
         queue = settings.queue
-        if settings.delivery == "mns" and queue is not None:
-            if not queue.existing:
-                depends.append(CallbackQueue(f"{name}-queue", settings.region, queue, child))
-            if grant is not None:
-                with_provider = pulumi.ResourceOptions(parent=self, provider=grant.provider)
-                policy = Policy(
-                    f"{name}-mns-send",
-                    policy_name=_policy_name(f"{pulumi.get_stack()}-{name}"),
-                    policy_document=send_policy_document(settings.region, queue.name),
-                    description=f"Lets IMS write callbacks to {queue.name} in {settings.region}",
-                    force=True,
-                    opts=pulumi.ResourceOptions.merge(
-                        with_provider, pulumi.ResourceOptions(depends_on=depends)
-                    ),
+        if created := settings.created_queue():
+            depends.append(CallbackQueue(f"{name}-queue", settings.region, created, child))
+        if settings.delivery == "mns" and queue is not None and grant is not None:
+            with_provider = pulumi.ResourceOptions(parent=self, provider=grant.provider)
+            policy = Policy(
+                f"{name}-mns-send",
+                policy_name=_policy_name(f"{pulumi.get_stack()}-{name}"),
+                policy_document=send_policy_document(settings.region, queue.name),
+                description=f"Lets IMS write callbacks to {queue.name} in {settings.region}",
+                force=True,
+                opts=pulumi.ResourceOptions.merge(
+                    with_provider, pulumi.ResourceOptions(depends_on=depends)
+                ),
+            )
+            depends.append(
+                RolePolicyAttachment(
+                    f"{name}-grant",
+                    policy_name=policy.policy_name,
+                    policy_type="Custom",
+                    role_name=grant.role_name,
+                    opts=with_provider,
                 )
-                depends.append(
-                    RolePolicyAttachment(
-                        f"{name}-grant",
-                        policy_name=policy.policy_name,
-                        policy_type="Custom",
-                        role_name=grant.role_name,
-                        opts=with_provider,
-                    )
-                )
+            )
         self.callback = EventCallback(
             f"{name}-callback",
             settings,
