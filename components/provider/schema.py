@@ -14,9 +14,9 @@ from components.core.regions import REGION_IDS
 from components.provider.cloud import CREDENTIAL_SETTINGS
 from components.provider.event_callback import DELETE_BEHAVIOURS
 from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
+from components.version import VERSION
 
 PACKAGE = "ims"
-VERSION = "0.2.0"
 
 _SECRET_SETTINGS = frozenset({"secretKey", "securityToken"})
 

@@ -23,7 +23,7 @@ from pulumi.runtime.proto import provider_pb2_grpc
 
 from components.provider.errors import user_error
 from components.provider.provider import ImsProvider
-from components.provider.schema import VERSION
+from components.version import VERSION
 
 Rpc = Callable[[Any, Any], Awaitable[Any]]
 
