@@ -10,11 +10,13 @@ PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-py$(PY_VERSION)
+PLUGIN_VENV := provider/venv
+PLUGIN_STAMP := $(PLUGIN_VENV)/.installed-py$(PY_VERSION)
 STATE ?= $(CURDIR)/.state
 
 .PHONY: venv pulumi hosts sdk tools test lint typecheck unit engine demo bench emulator clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt provider/requirements.txt
 	@[ -n "$(PYTHON)" ] || { echo "need CPython 3.11, 3.12 or 3.13 on PATH (python3.13, python3.12 or python3.11), or make PYTHON=/path/to/python"; exit 1; }
 	@case " $(SUPPORTED) " in *" $(PY_VERSION) "*) ;; *) echo "$(PYTHON) is Python '$(PY_VERSION)'; this project needs 3.11, 3.12 or 3.13"; exit 1;; esac
 	@if [ -x $(PY) ] && [ "$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PY_VERSION)" ]; then \
@@ -24,7 +26,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@rm -f $(VENV)/.installed*; touch $@
 
-venv: $(STAMP)
+# The ims plugin's own virtualenv (provider/PulumiPlugin.yaml), made as `pulumi package add` makes it.
+$(PLUGIN_STAMP): provider/requirements.txt
+	@rm -rf $(PLUGIN_VENV)
+	$(PYTHON) -m venv $(PLUGIN_VENV)
+	$(PLUGIN_VENV)/bin/python -m pip install --quiet -r provider/requirements.txt
+	@touch $@
+
+venv: $(STAMP) $(PLUGIN_STAMP)
 
 pulumi:  ## build or locate the Pulumi CLI (cached outside the repo)
 	@bash scripts/install-pulumi.sh >/dev/null

@@ -13,19 +13,22 @@ import yaml
 
 from devtools.engine import REPO_ROOT, EngineProfile
 
-PROJECT_LINKS = ("components", "__main__.py", "provider")
+PROJECT_LINKS = ("components", "__main__.py")
+PACKAGE_DIR = REPO_ROOT / "provider"
+"""The ims package folder (``PulumiPlugin.yaml``): what a project names under ``packages:``."""
 
 
 def make_project(dest: Path) -> Path:
     """Mirror the repo's Pulumi project into ``dest`` (stack files live beside Pulumi.yaml).
 
-    The program, the ``components`` package and the ``ims`` plugin's folder are symlinked, so
-    the language host and the provider plugin run exactly the code under test, as from the repo.
+    The program and the ``components`` package are symlinked and ``packages:`` names the repo's
+    package folder, so the language host and the plugin run exactly the code under test.
     """
     dest.mkdir(parents=True, exist_ok=True)
     project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
     project["stackConfigDir"] = "."
     project["runtime"]["options"]["virtualenv"] = str(Path(sys.prefix))
+    project["packages"] = {"ims": str(PACKAGE_DIR)}
     (dest / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     for name in PROJECT_LINKS:
         link = dest / name

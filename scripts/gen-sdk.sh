@@ -9,8 +9,15 @@ state="$(mktemp -d)"
 trap 'rm -rf "$state"' EXIT
 export PATH="$hosts_bin:$pulumi_bin:$PATH" PULUMI_HOME="$state" PULUMI_SKIP_UPDATE_CHECK=true \
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_BACKEND_URL="file://$state"
+# From the schema the plugin serves (components/provider/schema.py), written to a file: the
+# same SDKs as `pulumi package gen-sdk provider/`, without running the plugin's install step.
+"${PYTHON:-.venv/bin/python}" -c 'from components.provider.schema import schema_json; print(schema_json())' \
+  > "$state/schema.json"
 rm -rf "$out/python" "$out/nodejs"
 for language in python nodejs; do
-  pulumi package gen-sdk "$PWD/provider/pulumi-resource-ims" --language "$language" -o "$out" >/dev/null
+  pulumi package gen-sdk "$state/schema.json" --language "$language" -o "$out" >/dev/null
 done
+# The Node.js host built here (v3.188 line) has config/vars.ts import "./utilities" (TS2307):
+# the module is one folder up. tests/consumers compiles the result with tsc --strict.
+sed -i 's|from "./utilities"|from "../utilities"|' "$out/nodejs/config/vars.ts"
 echo "$out"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import ModuleType
 
 from pulumi.provider.experimental import provider as p
@@ -12,11 +13,15 @@ from components.provider.cloud import CREDENTIAL_SETTINGS, Cloud
 from components.provider.component import construct
 from components.provider.errors import ResourceError
 from components.provider.properties import plain
+from components.provider.refresh_watch import RefreshWatch
 from components.provider.schema import PACKAGE, schema_json
 from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
 
 HANDLERS: dict[str, ModuleType] = {CALLBACK_TYPE: event_callback, QUEUE_TYPE: callback_queue}
 SETTINGS = ("emulator", "retryAttempts", *CREDENTIAL_SETTINGS)
+
+Warn = Callable[[str], Awaitable[None]]
+"""Show a warning in the CLI's output (the engine's ``Log``)."""
 
 
 def _handler(qualified_type: str) -> ModuleType:
@@ -33,9 +38,11 @@ def _handler(qualified_type: str) -> ModuleType:
 class ImsProvider(p.Provider):
     """The ``ims`` resource provider: two custom resources and one component."""
 
-    def __init__(self) -> None:
+    def __init__(self, warn: Warn | None = None) -> None:
         """Unconfigured: the cloud settings arrive with ``configure``."""
         self.cloud = Cloud()
+        self.refresh = RefreshWatch()
+        self._warn = warn
 
     async def get_schema(self, _request: p.GetSchemaRequest) -> p.GetSchemaResponse:
         """The package schema (resources, component, provider config)."""
@@ -69,6 +76,9 @@ class ImsProvider(p.Provider):
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         """Detailed per-property diff of stored state against inputs (no API call)."""
+        notice = self.refresh.diffed(request.urn)
+        if notice and self._warn is not None:
+            await self._warn(notice)
         result: p.DiffResponse = _handler(request.type).diff(request)
         return result
 
@@ -79,6 +89,7 @@ class ImsProvider(p.Provider):
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         """Refresh or import from the live state."""
+        self.refresh.read(request.urn)
         result: p.ReadResponse = await _handler(request.type).read(self.cloud, request)
         return result
 

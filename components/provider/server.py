@@ -19,7 +19,7 @@ import grpc
 import grpc.aio
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
 from components.provider.errors import user_error
 from components.provider.provider import ImsProvider
@@ -85,8 +85,16 @@ def main(argv: list[str] | None = None) -> None:
     known, _ = parser.parse_known_args(args)
 
     async def serve() -> None:
+        engine = engine_pb2_grpc.EngineStub(
+            grpc.aio.insecure_channel(known.engine, options=_GRPC_CHANNEL_OPTIONS)
+        )
+
+        async def warn(message: str) -> None:
+            await engine.Log(engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message))
+
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-        servicer = CleanErrorServicer(args, VERSION, ImsProvider(), engine_address=known.engine)
+        provider = ImsProvider(warn)
+        servicer = CleanErrorServicer(args, VERSION, provider, engine_address=known.engine)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
         port = server.add_insecure_port(address="127.0.0.1:0")
         await server.start()

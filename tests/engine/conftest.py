@@ -42,9 +42,18 @@ def cli_stack(profile: EngineProfile, tmp_path: Path) -> CliStack:
     return stack
 
 
-def live_setting(emulator: EmulatorProcess, region: str) -> CallbackSetting:
-    """The region's live setting through the official SDK (the admin dump redacts keys)."""
+def _client(emulator: EmulatorProcess, region: str) -> IceClient:
     credential = resolve_credentials(
         {"alicloud:accessKey": EMULATOR_KEY_ID, "alicloud:secretKey": EMULATOR_SECRET}
     )
-    return IceClient(region, credential, Transport(emulator=emulator.base_url)).get_callback()
+    return IceClient(region, credential, Transport(emulator=emulator.base_url))
+
+
+def live_setting(emulator: EmulatorProcess, region: str) -> CallbackSetting:
+    """The region's live setting through the official SDK (the admin dump redacts keys)."""
+    return _client(emulator, region).get_callback()
+
+
+def set_live_setting(emulator: EmulatorProcess, region: str, setting: CallbackSetting) -> None:
+    """Set the region's setting through the official SDK, as a console edit does."""
+    _client(emulator, region).set_callback(setting)
