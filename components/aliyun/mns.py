@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from components.aliyun.calls import invoke, require_success
 from components.aliyun.errors import CloudError
 from components.aliyun.regional import RegionalClient
+from components.core.compare import queue_attributes
 from components.core.settings import QueueSettings
 
 if TYPE_CHECKING:
@@ -41,13 +42,8 @@ class QueueAttributes:
         return cls(
             name=settings.name,
             queue_type="normal",
-            retention_seconds=settings.retention_seconds,
-            visibility_timeout_seconds=settings.visibility_timeout_seconds,
-            polling_wait_seconds=settings.polling_wait_seconds,
-            max_message_bytes=settings.max_message_bytes,
-            delay_seconds=settings.delay_seconds,
-            logging=settings.logging,
             tags=tuple(sorted(dict(settings.tags).items())),
+            **queue_attributes(settings),
         )
 
     @classmethod

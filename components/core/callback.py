@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from components.core.events import normalize_events, parse_event_list
 from components.core.fingerprint import fingerprint
 
 CallbackType = Literal["HTTP", "MNS"]
-CALLBACK_TYPES: tuple[CallbackType, ...] = ("HTTP", "MNS")
+CALLBACK_TYPES: tuple[CallbackType, ...] = get_args(CallbackType)
 
 
 def parse_callback_type(value: object) -> CallbackType | None:

@@ -16,17 +16,20 @@ Fields compared, by ``desired.callback_type`` (always in this order):
 Events compare as sets. Fields the type does not use are ignored, since the service keeps
 stale values for them.
 
-A queue compares by the attributes SetQueueAttributes changes (:data:`QUEUE_ATTRIBUTES`);
-its name and region decide which queue it is, and its tags are fixed at CreateQueue.
+A queue compares by the attributes SetQueueAttributes changes (:data:`QUEUE_ATTRIBUTES`, from
+the table in :mod:`components.core.schema_fields`); its name and region decide which queue it
+is, and its tags are fixed at CreateQueue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from components.core.callback import CallbackSetting
 from components.core.fingerprint import NONE_DISPLAY, fingerprint
+from components.core.schema_fields import QUEUE_ATTRIBUTE_FIELDS, property_names
 
 
 @dataclass(frozen=True)
@@ -93,20 +96,18 @@ def compare(desired: CallbackSetting, live: CallbackSetting) -> tuple[FieldDiff,
     return tuple(diffs)
 
 
-QUEUE_ATTRIBUTES: dict[str, str] = {
-    "retentionSeconds": "retention_seconds",
-    "visibilityTimeoutSeconds": "visibility_timeout_seconds",
-    "pollingWaitSeconds": "polling_wait_seconds",
-    "maxMessageBytes": "max_message_bytes",
-    "delaySeconds": "delay_seconds",
-    "logging": "logging",
-}
+QUEUE_ATTRIBUTES: dict[str, str] = property_names(QUEUE_ATTRIBUTE_FIELDS)
 """Queue property -> attribute of the queue's settings and of its live attributes."""
 
 
 def queue_values(queue: object) -> dict[str, object]:
     """The managed attributes of ``queue`` (settings or live attributes), by property name."""
     return {prop: getattr(queue, attr) for prop, attr in QUEUE_ATTRIBUTES.items()}
+
+
+def queue_attributes(queue: object) -> dict[str, Any]:
+    """The managed attributes of ``queue`` by attribute name (to build another queue from)."""
+    return {attr: getattr(queue, attr) for attr in QUEUE_ATTRIBUTES.values()}
 
 
 def queue_changes(old: Mapping[str, object], new: Mapping[str, object]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from components.core.rules import check_auth_key, check_event, check_tags
+from components.core.schema_fields import Bounds
 
 
 def describe(value: object) -> str:
@@ -42,8 +43,9 @@ def flag(value: object) -> bool:
     raise ValueError(f"must be true or false{describe(value)}; write true or false, unquoted")
 
 
-def bounded(low: int, high: int, unit: str) -> BeforeValidator:
-    """Accept a whole number (or its decimal string) in ``low..high``."""
+def bounded(bounds: Bounds) -> BeforeValidator:
+    """Accept a whole number (or its decimal string) within ``bounds``."""
+    low, high, unit = bounds.low, bounds.high, bounds.unit
 
     def check(value: object) -> int:
         number: object = value

@@ -8,7 +8,7 @@ regions is checked by :func:`components.core.settings.load_settings`, which turn
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -33,12 +33,22 @@ from components.core.fields import (
     optional,
 )
 from components.core.rules import check_callback_url, check_queue_name, check_role_name
+from components.core.schema_fields import (
+    DEFAULT_ROLE_NAME,
+    DELIVERY_ENUM,
+    GRANT_MODE_ENUM,
+    ON_DELETE_ENUM,
+    QUEUE_BOUNDS,
+    Delivery,
+    GrantMode,
+    OnDelete,
+)
 
-Delivery = Literal["mns", "http"]
-OnDelete = Literal["restore", "reset", "retain"]
-GrantMode = Literal["attach", "create-role", "skip"]
-
-DEFAULT_ROLE_NAME = "AliyunICEDefaultRole"
+_RETENTION = QUEUE_BOUNDS["retention_seconds"]
+_VISIBILITY = QUEUE_BOUNDS["visibility_timeout_seconds"]
+_POLLING = QUEUE_BOUNDS["polling_wait_seconds"]
+_SIZE = QUEUE_BOUNDS["max_message_bytes"]
+_DELAY = QUEUE_BOUNDS["delay_seconds"]
 
 
 class _Model(BaseModel):
@@ -59,11 +69,11 @@ class QueueConfig(_Model):
 
     name: Annotated[str | None, optional(check_queue_name)] = None
     existing: Flag = False
-    retention_seconds: Annotated[int, bounded(60, 604800, "seconds")] = 345600
-    visibility_timeout_seconds: Annotated[int, bounded(1, 43200, "seconds")] = 30
-    polling_wait_seconds: Annotated[int, bounded(0, 30, "seconds")] = 0
-    max_message_bytes: Annotated[int, bounded(1024, 65536, "bytes")] = 65536
-    delay_seconds: Annotated[int, bounded(0, 604800, "seconds")] = 0
+    retention_seconds: Annotated[int, bounded(_RETENTION)] = _RETENTION.default
+    visibility_timeout_seconds: Annotated[int, bounded(_VISIBILITY)] = _VISIBILITY.default
+    polling_wait_seconds: Annotated[int, bounded(_POLLING)] = _POLLING.default
+    max_message_bytes: Annotated[int, bounded(_SIZE)] = _SIZE.default
+    delay_seconds: Annotated[int, bounded(_DELAY)] = _DELAY.default
     logging: Flag = False
     tags: TagsValue = Field(default_factory=dict)
 
@@ -71,14 +81,14 @@ class QueueConfig(_Model):
 class RegionFields(_Model):
     """Every region field, all optional; the base of defaults and regions."""
 
-    delivery: Annotated[Delivery | None, choice("mns", "http")] = None
+    delivery: Annotated[Delivery | None, choice(*DELIVERY_ENUM.allowed)] = None
     events: EventList | None = None
     allow_insecure_http: Flag = False
     url: str | None = None
     auth: AuthConfig | None = None
     queue: QueueConfig | None = None
     adopt: Flag = False
-    on_delete: Annotated[OnDelete, choice("restore", "reset", "retain")] = "restore"
+    on_delete: Annotated[OnDelete, choice(*ON_DELETE_ENUM.allowed)] = "restore"
 
     @field_validator("url")
     @classmethod
@@ -94,14 +104,14 @@ class DefaultsConfig(RegionFields):
 class RegionConfig(RegionFields):
     """``callbacks.regions.<region>`` after the defaults merge."""
 
-    delivery: Annotated[Delivery, choice("mns", "http")]
+    delivery: Annotated[Delivery, choice(*DELIVERY_ENUM.allowed)]
     events: EventList
 
 
 class GrantSettings(_Model):
     """``callbacks.grant``: how IMS gets permission to write to the MNS queues."""
 
-    mode: Annotated[GrantMode, choice("attach", "create-role", "skip")] = "attach"
+    mode: Annotated[GrantMode, choice(*GRANT_MODE_ENUM.allowed)] = "attach"
     role_name: Annotated[str, AfterValidator(check_role_name)] = DEFAULT_ROLE_NAME
 
 

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from components.core.compare import queue_attributes
 from components.core.errors import NAMESPACE, ConfigError, ConfigProblem
 from components.core.events import EVENTS_BY_NAME, normalize_events
 from components.core.fields import EncryptedKey, describe
@@ -40,9 +41,7 @@ from components.core.models import (
     NESTED_MODELS,
     AuthConfig,
     DefaultsConfig,
-    Delivery,
     GrantSettings,
-    OnDelete,
     QueueConfig,
     QueueSettings,
     RegionConfig,
@@ -60,6 +59,7 @@ from components.core.rules import (
     parse_emulator_url,
     suggest,
 )
+from components.core.schema_fields import CALLBACKS, Delivery, OnDelete
 from components.core.validation import canonical_keys, deep_merge, validation_problems
 
 __all__ = [
@@ -95,7 +95,7 @@ _MOVED = {
         "`pulumi config set ims:emulator <url>`"
     )
 }
-_TOP_KEYS = ("defaults", "grant", "regions")
+_TOP_KEYS = tuple(sorted(f.name for f in CALLBACKS.fields))
 _ONLY_FOR: dict[Delivery, tuple[str, ...]] = {
     "http": ("url", "allowInsecureHttp", "auth"),
     "mns": ("queue",),
@@ -438,13 +438,8 @@ def _resolve_queue(
     return QueueSettings(
         name=queue.name or default_queue_name(*names, region),
         existing=queue.existing,
-        retention_seconds=queue.retention_seconds,
-        visibility_timeout_seconds=queue.visibility_timeout_seconds,
-        polling_wait_seconds=queue.polling_wait_seconds,
-        max_message_bytes=queue.max_message_bytes,
-        delay_seconds=queue.delay_seconds,
-        logging=queue.logging,
         tags=tuple(queue.tags.items()),
+        **queue_attributes(queue),
     )
 
 

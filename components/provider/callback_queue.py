@@ -18,10 +18,11 @@ from pydantic import ValidationError
 
 from components.aliyun.errors import CloudError
 from components.aliyun.mns import QUEUE_ALREADY_EXIST, MnsClient, QueueAttributes
-from components.core.compare import QUEUE_ATTRIBUTES, queue_changes, queue_values
+from components.core.compare import queue_changes, queue_values
 from components.core.models import QueueConfig, QueueSettings
 from components.core.ownership import OWNER_TAG, owned_by, with_owner
 from components.core.regions import REGION_IDS
+from components.core.schema_fields import CALLBACK_QUEUE, QUEUE_ATTRIBUTE_FIELDS
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
 from components.provider.properties import (
@@ -35,6 +36,12 @@ from components.provider.properties import (
 from components.pulumi_layer.resources import QUEUE_TYPE as TYPE
 
 REPLACE_PROPERTIES = ("region", "queueName")
+_CONFIG_KEYS = {
+    f.name: QueueConfig.model_fields[f.snake].alias or f.snake
+    for f in CALLBACK_QUEUE.inputs
+    if f.snake in QueueConfig.model_fields
+}
+"""Property -> key of the stack config's ``queue`` whose rules check it (queueName -> name)."""
 
 
 def _settings(props: Mapping[str, Any]) -> QueueSettings:
@@ -42,16 +49,19 @@ def _settings(props: Mapping[str, Any]) -> QueueSettings:
     queue = QueueSettings(
         name=str(props["queueName"]),
         existing=False,
-        retention_seconds=int(props["retentionSeconds"]),
-        visibility_timeout_seconds=int(props["visibilityTimeoutSeconds"]),
-        polling_wait_seconds=int(props["pollingWaitSeconds"]),
-        max_message_bytes=int(props["maxMessageBytes"]),
-        delay_seconds=int(props["delaySeconds"]),
-        logging=bool(props["logging"]),
         tags=tuple(sorted(_tags(props).items())),
+        **_attributes(props),
     )
     owner = str(props.get("owner") or "")
     return with_owner(queue, owner) if owner else queue
+
+
+def _attributes(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The managed attributes of checked inputs, by attribute name (numbers and flags)."""
+    return {
+        f.snake: int(props[f.name]) if f.type == "integer" else bool(props[f.name])
+        for f in QUEUE_ATTRIBUTE_FIELDS
+    }
 
 
 def _tags(props: Mapping[str, Any]) -> dict[str, str]:
@@ -74,14 +84,12 @@ def check(request: p.CheckRequest) -> p.CheckResponse:
     if has_unknowns(news):
         return p.CheckResponse(inputs=request.new_inputs, failures=failures)
     news = _defaults() | {"tags": {}, "owner": ""} | news
-    managed = (*QUEUE_ATTRIBUTES, "tags")
-    config = {"name": news.get("queueName")} | {prop: news[prop] for prop in managed}
     try:
-        QueueConfig.model_validate(config)
+        QueueConfig.model_validate({key: news.get(prop) for prop, key in _CONFIG_KEYS.items()})
     except ValidationError as err:
+        props = {key: prop for prop, key in _CONFIG_KEYS.items()}
         for item in err.errors():
-            field = str(item["loc"][0]) if item["loc"] else "queueName"
-            prop = "queueName" if field == "name" else field
+            prop = props.get(str(item["loc"][0]) if item["loc"] else "", "queueName")
             failures.append(p.CheckFailure(prop, f"{prop} {item['msg']}"))
     same_queue = all(olds.get(k) == news.get(k) for k in REPLACE_PROPERTIES)
     if olds and same_queue and _tags(olds) != _tags(news):

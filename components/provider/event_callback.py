@@ -25,11 +25,12 @@ from typing import Any
 
 from pulumi.provider.experimental import provider as p
 
-from components.core.callback import CallbackSetting
+from components.core.callback import CALLBACK_TYPES, CallbackSetting
 from components.core.compare import FieldDiff, compare, compared_fields
 from components.core.events import normalize_events
 from components.core.regions import REGION_IDS
 from components.core.rules import check_auth_key, check_callback_url, check_event, check_queue_name
+from components.core.schema_fields import ON_DELETE_ENUM
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
 from components.provider.properties import (
@@ -40,12 +41,11 @@ from components.provider.properties import (
     without_dynamic_keys,
     wrap_map,
 )
+from components.pulumi_layer.resources import CALLBACK_SECRETS
 from components.pulumi_layer.resources import CALLBACK_TYPE as TYPE
 
-DELETE_BEHAVIOURS = ("restore", "reset", "retain")
 AUTH_KEY_LENGTH = 24
 REGION = "cn-shanghai"  # stands in for an unknown region while the rest is checked
-SECRET_PROPERTIES = ("authKey", "previous")
 BEHAVIOUR_PROPERTIES = ("adopt", "onDelete", "checkQueue")
 """Inputs that change only what the provider does later: a change updates the state alone."""
 
@@ -173,8 +173,9 @@ def _static_failures(news: Mapping[str, Any]) -> list[p.CheckFailure]:
         failures.append(
             p.CheckFailure("region", f"unknown IMS region {region!r}; one of {regions}")
         )
-    if kind not in ("HTTP", "MNS"):
-        failures.append(p.CheckFailure("callbackType", f"must be HTTP or MNS, got {kind!r}"))
+    if kind not in CALLBACK_TYPES:
+        allowed = " or ".join(CALLBACK_TYPES)
+        failures.append(p.CheckFailure("callbackType", f"must be {allowed}, got {kind!r}"))
     if kind == "HTTP" and "url" in known:
         failures += _failure("url", _check_url, known["url"])
     if kind == "MNS" and "queueName" in known:
@@ -184,8 +185,8 @@ def _static_failures(news: Mapping[str, Any]) -> list[p.CheckFailure]:
             failures += _failure(f"events[{index}]", check_event, name)
     if known.get("authKey"):
         failures += _failure("authKey", check_auth_key, known["authKey"])
-    if known.get("onDelete", "restore") not in DELETE_BEHAVIOURS:
-        behaviours = ", ".join(DELETE_BEHAVIOURS)
+    if known.get("onDelete", "restore") not in ON_DELETE_ENUM.allowed:
+        behaviours = ", ".join(ON_DELETE_ENUM.allowed)
         failures.append(p.CheckFailure("onDelete", f"must be one of {behaviours}"))
     return failures
 
@@ -209,7 +210,7 @@ def check(request: p.CheckRequest) -> p.CheckResponse:
         inputs = replace(
             inputs, auth_key=generate_auth_key(request.random_seed), auth_key_generated=True
         )
-    return p.CheckResponse(inputs=wrap_map(inputs.to_properties(), SECRET_PROPERTIES))
+    return p.CheckResponse(inputs=wrap_map(inputs.to_properties(), CALLBACK_SECRETS))
 
 
 def diff(request: p.DiffRequest) -> p.DiffResponse:
@@ -264,7 +265,7 @@ def refusal(region: str, live: CallbackSetting, drift: tuple[FieldDiff, ...]) ->
 
 
 def _outputs(inputs: CallbackInputs, previous: Any) -> dict[str, Any]:
-    return wrap_map(inputs.to_properties() | {"previous": previous}, SECRET_PROPERTIES)
+    return wrap_map(inputs.to_properties() | {"previous": previous}, CALLBACK_SECRETS)
 
 
 def _recorded(live: CallbackSetting) -> Plain | None:
@@ -345,7 +346,7 @@ async def read(cloud: Cloud, request: p.ReadRequest) -> p.ReadResponse:
         # writes) never hold it; it is in the outputs, secret.
         stored_key = "" if not stored else plain_map(request.inputs).get("authKey")
         inputs = replace(inputs, auth_key=str(stored_key or ""))
-    return p.ReadResponse(region, properties, wrap_map(inputs.to_properties(), SECRET_PROPERTIES))
+    return p.ReadResponse(region, properties, wrap_map(inputs.to_properties(), CALLBACK_SECRETS))
 
 
 async def delete(cloud: Cloud, request: p.DeleteRequest) -> None:

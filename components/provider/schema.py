@@ -7,13 +7,19 @@ import`` uses it to write the code of an imported resource (``authKey`` stays a 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
-from components.core.events import EVENT_NAMES
-from components.core.regions import REGION_IDS
+from components.core.schema_fields import (
+    RESOURCES,
+    EnumType,
+    Field,
+    ObjectType,
+    Primitive,
+    Resource,
+    types_of,
+)
 from components.provider.cloud import CREDENTIAL_SETTINGS
-from components.provider.event_callback import DELETE_BEHAVIOURS
-from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
 from components.version import VERSION
 
 PACKAGE = "ims"
@@ -25,75 +31,62 @@ def _string(description: str, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "description": description, **extra}
 
 
-def _boolean(description: str) -> dict[str, Any]:
-    return {"type": "boolean", "description": description}
+def token(name: str) -> str:
+    """The package token of a resource or type named ``name`` (``ims:index:<name>``)."""
+    return f"{PACKAGE}:index:{name}"
 
 
-def _integer(description: str) -> dict[str, Any]:
-    return {"type": "integer", "description": description}
+def _reference(kind: Primitive | EnumType | ObjectType) -> dict[str, Any]:
+    if isinstance(kind, EnumType | ObjectType):
+        return {"$ref": f"#/types/{token(kind.name)}"}
+    return {"$ref": "pulumi.json#/Any"} if kind == "any" else {"type": kind}
 
 
-def _region() -> dict[str, Any]:
-    return _string(f"IMS region, e.g. cn-shanghai ({', '.join(sorted(REGION_IDS))}).")
+def _property(field: Field) -> dict[str, Any]:
+    """One property of the table as a schema property."""
+    item = _reference(field.type)
+    if field.container == "array":
+        spec = {"type": "array", "items": item}
+    elif field.container == "map":
+        spec = {"type": "object", "additionalProperties": item}
+    else:
+        spec = item
+    return spec | {"description": field.doc} | ({"secret": True} if field.secret else {})
 
 
-_CALLBACK_INPUTS: dict[str, dict[str, Any]] = {
-    "region": _region(),
-    "callbackType": _string("HTTP or MNS: where IMS delivers the events."),
-    "url": _string("HTTP delivery: the callback URL (http or https, at most 256 bytes)."),
-    "queueName": _string("MNS delivery: the queue, named ice-callback-*, in the same region."),
-    "events": {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "Event types to deliver (order and duplicates do not matter), e.g. "
-        + ", ".join(sorted(EVENT_NAMES)[:3])
-        + ".",
-    },
-    "authEnabled": _boolean("HTTP delivery: sign callbacks with authKey."),
-    "authKey": _string(
-        "HTTP delivery: the signing key (8-32 letters and digits). Generated when omitted.",
-        secret=True,
-    ),
-    "adopt": _boolean(
-        "Take over a setting the stack does not own (it is recorded and put back on delete)."
-    ),
-    "onDelete": _string(f"On delete: {', '.join(DELETE_BEHAVIOURS)} (default restore)."),
-    "checkQueue": _boolean("MNS delivery: the queue must already exist (checked before use)."),
-}
-
-_QUEUE_INPUTS: dict[str, dict[str, Any]] = {
-    "region": _region(),
-    "queueName": _string("Queue name, starting with ice-callback-."),
-    "owner": _string(
-        "<project>/<stack> written into the queue's owner tag; empty for an imported queue."
-    ),
-    "retentionSeconds": _integer("Message retention, 60..604800 seconds."),
-    "visibilityTimeoutSeconds": _integer("Visibility timeout, 1..43200 seconds."),
-    "pollingWaitSeconds": _integer("Long-polling wait, 0..30 seconds."),
-    "maxMessageBytes": _integer("Maximum message size, 1024..65536 bytes."),
-    "delaySeconds": _integer("Delivery delay, 0..604800 seconds."),
-    "logging": _boolean("MNS logging on or off."),
-    "tags": {
-        "type": "object",
-        "additionalProperties": {"type": "string"},
-        "description": "Tags set at creation (they cannot change later).",
-    },
-}
+def _properties(fields: Iterable[Field]) -> dict[str, dict[str, Any]]:
+    return {field.name: _property(field) for field in fields}
 
 
-def _resource(
-    description: str,
-    inputs: dict[str, dict[str, Any]],
-    required: list[str],
-    outputs: dict[str, dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    properties = inputs | (outputs or {})
+def _type(kind: EnumType | ObjectType) -> dict[str, Any]:
+    """One enum or object type of the table as a schema type."""
+    if isinstance(kind, EnumType):
+        values = [
+            {"value": v.value, "name": v.name, "description": v.description}
+            | ({"deprecationMessage": v.deprecated} if v.deprecated else {})
+            for v in kind.values
+        ]
+        return {"type": "string", "description": kind.description, "enum": values}
+    required = [f.name for f in kind.fields if f.required]
     return {
-        "description": description,
-        "inputProperties": inputs,
-        "requiredInputs": required,
-        "properties": properties,
-        "required": sorted(properties),
+        "type": "object",
+        "description": kind.description,
+        "properties": _properties(kind.fields),
+    } | ({"required": required} if required else {})
+
+
+def _resource(resource: Resource) -> dict[str, Any]:
+    """One resource of the table: a custom resource's state is its inputs and its outputs, a
+    component's only its outputs; every state property is always set."""
+    state = _properties(
+        resource.outputs if resource.component else (*resource.inputs, *resource.outputs)
+    )
+    return ({"isComponent": True} if resource.component else {}) | {
+        "description": resource.description,
+        "inputProperties": _properties(resource.inputs),
+        "requiredInputs": [f.name for f in resource.inputs if f.required],
+        "properties": state,
+        "required": sorted(state),
     }
 
 
@@ -102,23 +95,17 @@ def schema() -> dict[str, Any]:
     config = {
         "emulator": _string("Loopback URL of the local IMS/MNS emulator; unset for the cloud.")
     }
-    config["retryAttempts"] = _integer(
-        "Attempts per API call for throttling, 5xx and dropped connections (default 10)."
-    )
+    config["retryAttempts"] = {
+        "type": "integer",
+        "description": "Attempts per API call for throttling, 5xx and dropped connections "
+        "(default 10).",
+    }
     for name in CREDENTIAL_SETTINGS:
         config[name] = _string(
             f"Credential chain setting {name} (like alicloud:{name}); environment variables "
             "and profiles work as well.",
             **({"secret": True} if name in _SECRET_SETTINGS else {}),
         )
-    previous = {
-        "previous": {
-            "$ref": "pulumi.json#/Any",
-            "description": "The setting found when the stack took over (put back on restore).",
-            "secret": True,
-        },
-        "authKeyGenerated": _boolean("Whether authKey was generated by the provider."),
-    }
     return {
         "name": PACKAGE,
         "version": VERSION,
@@ -126,38 +113,10 @@ def schema() -> dict[str, Any]:
         "description": "Alibaba Cloud Intelligent Media Services (ICE) event callbacks.",
         "config": {"variables": config},
         "provider": {"description": "The ims provider.", "inputProperties": config},
-        "resources": {
-            CALLBACK_TYPE: _resource(
-                "The IMS event-callback setting of one region (its ID is the region).",
-                _CALLBACK_INPUTS,
-                ["region", "callbackType"],
-                previous,
-            ),
-            QUEUE_TYPE: _resource(
-                "An MNS queue IMS delivers callbacks to (ID <region>/<queue name>).",
-                _QUEUE_INPUTS,
-                ["region", "queueName"],
-            ),
-            COMPONENT_TYPE: {
-                "isComponent": True,
-                "description": "IMS event callbacks for every configured region: queues, the "
-                "IMS write grant and the callback settings.",
-                "inputProperties": {
-                    "callbacks": {
-                        "$ref": "pulumi.json#/Any",
-                        "description": "The callbacks configuration (defaults, regions, grant), "
-                        "as in the ims-callbacks:callbacks stack config.",
-                    }
-                },
-                "requiredInputs": ["callbacks"],
-                "properties": {
-                    "regions": {
-                        "$ref": "pulumi.json#/Any",
-                        "description": "Per region: delivery, url, queueName, events, authKey.",
-                    }
-                },
-                "required": ["regions"],
-            },
+        "resources": {token(r.name): _resource(r) for r in RESOURCES},
+        "types": {
+            token(kind.name): _type(kind)
+            for kind in types_of(field for r in RESOURCES for field in (*r.inputs, *r.outputs))
         },
         "language": {
             "python": {"packageName": "pulumi_ims", "respectSchemaVersion": True},

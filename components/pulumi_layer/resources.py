@@ -14,6 +14,7 @@ import pulumi
 from components.core.compare import queue_values
 from components.core.models import QueueSettings
 from components.core.ownership import owner_value
+from components.core.schema_fields import EVENT_CALLBACK, secret_names
 from components.core.settings import RegionSettings
 
 COMPONENT_TYPE = "ims:index:ImsCallbacks"
@@ -22,6 +23,8 @@ CALLBACK_TYPE = "ims:index:EventCallback"
 QUEUE_TYPE = "ims:index:CallbackQueue"
 DYNAMIC_CALLBACK_TYPE = "pulumi-python:dynamic/ims:EventCallback"
 DYNAMIC_QUEUE_TYPE = "pulumi-python:dynamic/mns:CallbackQueue"
+CALLBACK_SECRETS = secret_names((*EVENT_CALLBACK.inputs, *EVENT_CALLBACK.outputs))
+"""The EventCallback properties kept secret (``authKey``, ``previous``)."""
 
 
 def queue_properties(region: str, queue: QueueSettings, owner: str) -> dict[str, Any]:
@@ -61,7 +64,7 @@ class EventCallback(pulumi.CustomResource):
         opts = pulumi.ResourceOptions.merge(
             opts,
             pulumi.ResourceOptions(
-                additional_secret_outputs=["authKey", "previous"],
+                additional_secret_outputs=list(CALLBACK_SECRETS),
                 aliases=[pulumi.Alias(type_=DYNAMIC_CALLBACK_TYPE)],
             ),
         )
