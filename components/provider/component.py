@@ -16,7 +16,8 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from components.core.errors import ConfigError
-from components.core.settings import CALLBACKS_KEY, load_settings
+from components.core.schema_fields import REGION_OUTPUT, Field
+from components.core.settings import CALLBACKS_KEY, StackSettings, load_settings
 from components.provider.properties import plain, wrap
 
 
@@ -35,12 +36,31 @@ async def _resolve(value: Any) -> PropertyValue:
     return wrap(value)
 
 
-async def construct(request: p.ConstructRequest) -> p.ConstructResponse:
-    """Validate ``callbacks`` like the stack config, then declare the component."""
-    # Imported here: pulumi_alicloud costs a second, and only a component needs it.
-    from components.pulumi_layer.account import ImsCallbacks  # noqa: PLC0415
+async def _field(field: Field, value: Any) -> PropertyValue:
+    """One field of an output type: secret if the table says so (unless null), or if it came
+    as a secret."""
+    resolved = await _resolve(value)
+    hidden = field.secret and resolved.value is not None
+    return resolved.with_secret(resolved.is_secret or hidden)
 
-    callbacks = request.inputs.get("callbacks")
+
+async def region_outputs(regions: Mapping[str, Mapping[str, Any]]) -> PropertyValue:
+    """The ``regions`` output: region -> ``RegionOutput``, with the fields of the table, each
+    secret on its own (only ``authKey``), never the whole map."""
+    return PropertyValue(
+        {
+            region: PropertyValue(
+                {f.name: await _field(f, values.get(f.name)) for f in REGION_OUTPUT.fields}
+            )
+            for region, values in regions.items()
+        }
+    )
+
+
+def component_settings(inputs: Mapping[str, PropertyValue]) -> StackSettings:
+    """The component's inputs (``callbacks``, typed ``ims:index:Callbacks``) loaded like the
+    stack config; a secret auth key arrives as a secret value. Warnings are logged."""
+    callbacks = inputs.get("callbacks")
     raw = plain(callbacks) if callbacks is not None else None
     try:
         settings, warnings = load_settings(
@@ -55,7 +75,16 @@ async def construct(request: p.ConstructRequest) -> p.ConstructResponse:
         raise InputPropertiesError("invalid callbacks", problems) from None  # type: ignore[arg-type]
     for warning in warnings:
         pulumi.log.warn(warning)
+    return settings
+
+
+async def construct(request: p.ConstructRequest) -> p.ConstructResponse:
+    """Validate ``callbacks`` like the stack config, then declare the component."""
+    # Imported here: pulumi_alicloud costs a second, and only a component needs it.
+    from components.pulumi_layer.account import ImsCallbacks  # noqa: PLC0415
+
+    settings = component_settings(request.inputs)
     component = ImsCallbacks(request.name, settings, request.options)
-    state = {"regions": await _resolve(component.outputs)}
+    state = {"regions": await region_outputs(component.outputs)}
     urn = await component.urn.future()
     return p.ConstructResponse(str(urn), state, {"regions": set()})
