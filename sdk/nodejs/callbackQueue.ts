@@ -35,15 +35,15 @@ export class CallbackQueue extends pulumi.CustomResource {
     }
 
     /**
-     * Delivery delay, 0..604800 seconds.
+     * Delay before a new message can be received. From 0 to 604800 seconds; default 0.
      */
     public readonly delaySeconds!: pulumi.Output<number>;
     /**
-     * MNS logging on or off.
+     * MNS logging of the queue. Default: false.
      */
     public readonly logging!: pulumi.Output<boolean>;
     /**
-     * Maximum message size, 1024..65536 bytes.
+     * Maximum message size. From 1024 to 65536 bytes; default 65536.
      */
     public readonly maxMessageBytes!: pulumi.Output<number>;
     /**
@@ -51,7 +51,7 @@ export class CallbackQueue extends pulumi.CustomResource {
      */
     public readonly owner!: pulumi.Output<string>;
     /**
-     * Long-polling wait, 0..30 seconds.
+     * Long-polling wait of a receive call. From 0 to 30 seconds; default 0.
      */
     public readonly pollingWaitSeconds!: pulumi.Output<number>;
     /**
@@ -63,15 +63,15 @@ export class CallbackQueue extends pulumi.CustomResource {
      */
     public readonly region!: pulumi.Output<string>;
     /**
-     * Message retention, 60..604800 seconds.
+     * How long MNS keeps a message. From 60 to 604800 seconds; default 345600.
      */
     public readonly retentionSeconds!: pulumi.Output<number>;
     /**
-     * Tags set at creation (they cannot change later).
+     * Tags set when the queue is created (at most 19; they cannot change later).
      */
     public readonly tags!: pulumi.Output<{[key: string]: string}>;
     /**
-     * Visibility timeout, 1..43200 seconds.
+     * How long a received message stays invisible to other consumers. From 1 to 43200 seconds; default 30.
      */
     public readonly visibilityTimeoutSeconds!: pulumi.Output<number>;
 
@@ -124,15 +124,15 @@ export class CallbackQueue extends pulumi.CustomResource {
  */
 export interface CallbackQueueArgs {
     /**
-     * Delivery delay, 0..604800 seconds.
+     * Delay before a new message can be received. From 0 to 604800 seconds; default 0.
      */
     delaySeconds?: pulumi.Input<number>;
     /**
-     * MNS logging on or off.
+     * MNS logging of the queue. Default: false.
      */
     logging?: pulumi.Input<boolean>;
     /**
-     * Maximum message size, 1024..65536 bytes.
+     * Maximum message size. From 1024 to 65536 bytes; default 65536.
      */
     maxMessageBytes?: pulumi.Input<number>;
     /**
@@ -140,7 +140,7 @@ export interface CallbackQueueArgs {
      */
     owner?: pulumi.Input<string>;
     /**
-     * Long-polling wait, 0..30 seconds.
+     * Long-polling wait of a receive call. From 0 to 30 seconds; default 0.
      */
     pollingWaitSeconds?: pulumi.Input<number>;
     /**
@@ -152,15 +152,15 @@ export interface CallbackQueueArgs {
      */
     region: pulumi.Input<string>;
     /**
-     * Message retention, 60..604800 seconds.
+     * How long MNS keeps a message. From 60 to 604800 seconds; default 345600.
      */
     retentionSeconds?: pulumi.Input<number>;
     /**
-     * Tags set at creation (they cannot change later).
+     * Tags set when the queue is created (at most 19; they cannot change later).
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
     /**
-     * Visibility timeout, 1..43200 seconds.
+     * How long a received message stays invisible to other consumers. From 1 to 43200 seconds; default 30.
      */
     visibilityTimeoutSeconds?: pulumi.Input<number>;
 }

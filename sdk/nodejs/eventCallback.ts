@@ -2,6 +2,9 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "./types/input";
+import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -51,21 +54,21 @@ export class EventCallback extends pulumi.CustomResource {
      */
     public /*out*/ readonly authKeyGenerated!: pulumi.Output<boolean>;
     /**
-     * HTTP or MNS: where IMS delivers the events.
+     * Where IMS delivers the events.
      */
-    public readonly callbackType!: pulumi.Output<string>;
+    public readonly callbackType!: pulumi.Output<enums.CallbackType>;
     /**
      * MNS delivery: the queue must already exist (checked before use).
      */
     public readonly checkQueue!: pulumi.Output<boolean>;
     /**
-     * Event types to deliver (order and duplicates do not matter), e.g. AIMediaAuditComplete, AIProduceComplete, AttachedMediaUploadComplete.
+     * Event types to deliver (order and duplicates do not matter).
      */
-    public readonly events!: pulumi.Output<string[]>;
+    public readonly events!: pulumi.Output<enums.EventName[]>;
     /**
-     * On delete: restore, reset, retain (default restore).
+     * What delete does with the setting. Default: "restore".
      */
-    public readonly onDelete!: pulumi.Output<string>;
+    public readonly onDelete!: pulumi.Output<enums.OnDelete>;
     /**
      * The setting found when the stack took over (put back on restore).
      */
@@ -150,21 +153,21 @@ export interface EventCallbackArgs {
      */
     authKey?: pulumi.Input<string>;
     /**
-     * HTTP or MNS: where IMS delivers the events.
+     * Where IMS delivers the events.
      */
-    callbackType: pulumi.Input<string>;
+    callbackType: pulumi.Input<enums.CallbackType>;
     /**
      * MNS delivery: the queue must already exist (checked before use).
      */
     checkQueue?: pulumi.Input<boolean>;
     /**
-     * Event types to deliver (order and duplicates do not matter), e.g. AIMediaAuditComplete, AIProduceComplete, AttachedMediaUploadComplete.
+     * Event types to deliver (order and duplicates do not matter).
      */
-    events?: pulumi.Input<pulumi.Input<string>[]>;
+    events?: pulumi.Input<pulumi.Input<enums.EventName>[]>;
     /**
-     * On delete: restore, reset, retain (default restore).
+     * What delete does with the setting. Default: "restore".
      */
-    onDelete?: pulumi.Input<string>;
+    onDelete?: pulumi.Input<enums.OnDelete>;
     /**
      * MNS delivery: the queue, named ice-callback-*, in the same region.
      */

@@ -2,6 +2,9 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "./types/input";
+import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -23,9 +26,9 @@ export class ImsCallbacks extends pulumi.ComponentResource {
     }
 
     /**
-     * Per region: delivery, url, queueName, events, authKey.
+     * Region id -> what was configured there (only authKey is secret).
      */
-    public /*out*/ readonly regions!: pulumi.Output<any>;
+    public /*out*/ readonly regions!: pulumi.Output<{[key: string]: outputs.RegionOutput}>;
 
     /**
      * Create a ImsCallbacks resource with the given unique name, arguments, and options.
@@ -56,7 +59,7 @@ export class ImsCallbacks extends pulumi.ComponentResource {
  */
 export interface ImsCallbacksArgs {
     /**
-     * The callbacks configuration (defaults, regions, grant), as in the ims-callbacks:callbacks stack config.
+     * The callbacks configuration, as in the ims-callbacks:callbacks stack config.
      */
-    callbacks: any;
+    callbacks: pulumi.Input<inputs.CallbacksArgs>;
 }

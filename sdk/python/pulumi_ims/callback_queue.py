@@ -33,14 +33,14 @@ class CallbackQueueArgs:
         The set of arguments for constructing a CallbackQueue resource.
         :param pulumi.Input[_builtins.str] queue_name: Queue name, starting with ice-callback-.
         :param pulumi.Input[_builtins.str] region: IMS region, e.g. cn-shanghai (ap-southeast-1, cn-beijing, cn-hangzhou, cn-shanghai, cn-shenzhen, eu-central-1, me-east-1, us-west-1).
-        :param pulumi.Input[_builtins.int] delay_seconds: Delivery delay, 0..604800 seconds.
-        :param pulumi.Input[_builtins.bool] logging: MNS logging on or off.
-        :param pulumi.Input[_builtins.int] max_message_bytes: Maximum message size, 1024..65536 bytes.
+        :param pulumi.Input[_builtins.int] delay_seconds: Delay before a new message can be received. From 0 to 604800 seconds; default 0.
+        :param pulumi.Input[_builtins.bool] logging: MNS logging of the queue. Default: false.
+        :param pulumi.Input[_builtins.int] max_message_bytes: Maximum message size. From 1024 to 65536 bytes; default 65536.
         :param pulumi.Input[_builtins.str] owner: <project>/<stack> written into the queue's owner tag; empty for an imported queue.
-        :param pulumi.Input[_builtins.int] polling_wait_seconds: Long-polling wait, 0..30 seconds.
-        :param pulumi.Input[_builtins.int] retention_seconds: Message retention, 60..604800 seconds.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags set at creation (they cannot change later).
-        :param pulumi.Input[_builtins.int] visibility_timeout_seconds: Visibility timeout, 1..43200 seconds.
+        :param pulumi.Input[_builtins.int] polling_wait_seconds: Long-polling wait of a receive call. From 0 to 30 seconds; default 0.
+        :param pulumi.Input[_builtins.int] retention_seconds: How long MNS keeps a message. From 60 to 604800 seconds; default 345600.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags set when the queue is created (at most 19; they cannot change later).
+        :param pulumi.Input[_builtins.int] visibility_timeout_seconds: How long a received message stays invisible to other consumers. From 1 to 43200 seconds; default 30.
         """
         pulumi.set(__self__, "queue_name", queue_name)
         pulumi.set(__self__, "region", region)
@@ -89,7 +89,7 @@ class CallbackQueueArgs:
     @pulumi.getter(name="delaySeconds")
     def delay_seconds(self) -> Optional[pulumi.Input[_builtins.int]]:
         """
-        Delivery delay, 0..604800 seconds.
+        Delay before a new message can be received. From 0 to 604800 seconds; default 0.
         """
         return pulumi.get(self, "delay_seconds")
 
@@ -101,7 +101,7 @@ class CallbackQueueArgs:
     @pulumi.getter
     def logging(self) -> Optional[pulumi.Input[_builtins.bool]]:
         """
-        MNS logging on or off.
+        MNS logging of the queue. Default: false.
         """
         return pulumi.get(self, "logging")
 
@@ -113,7 +113,7 @@ class CallbackQueueArgs:
     @pulumi.getter(name="maxMessageBytes")
     def max_message_bytes(self) -> Optional[pulumi.Input[_builtins.int]]:
         """
-        Maximum message size, 1024..65536 bytes.
+        Maximum message size. From 1024 to 65536 bytes; default 65536.
         """
         return pulumi.get(self, "max_message_bytes")
 
@@ -137,7 +137,7 @@ class CallbackQueueArgs:
     @pulumi.getter(name="pollingWaitSeconds")
     def polling_wait_seconds(self) -> Optional[pulumi.Input[_builtins.int]]:
         """
-        Long-polling wait, 0..30 seconds.
+        Long-polling wait of a receive call. From 0 to 30 seconds; default 0.
         """
         return pulumi.get(self, "polling_wait_seconds")
 
@@ -149,7 +149,7 @@ class CallbackQueueArgs:
     @pulumi.getter(name="retentionSeconds")
     def retention_seconds(self) -> Optional[pulumi.Input[_builtins.int]]:
         """
-        Message retention, 60..604800 seconds.
+        How long MNS keeps a message. From 60 to 604800 seconds; default 345600.
         """
         return pulumi.get(self, "retention_seconds")
 
@@ -161,7 +161,7 @@ class CallbackQueueArgs:
     @pulumi.getter
     def tags(self) -> Optional[pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags set at creation (they cannot change later).
+        Tags set when the queue is created (at most 19; they cannot change later).
         """
         return pulumi.get(self, "tags")
 
@@ -173,7 +173,7 @@ class CallbackQueueArgs:
     @pulumi.getter(name="visibilityTimeoutSeconds")
     def visibility_timeout_seconds(self) -> Optional[pulumi.Input[_builtins.int]]:
         """
-        Visibility timeout, 1..43200 seconds.
+        How long a received message stays invisible to other consumers. From 1 to 43200 seconds; default 30.
         """
         return pulumi.get(self, "visibility_timeout_seconds")
 
@@ -204,16 +204,16 @@ class CallbackQueue(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.int] delay_seconds: Delivery delay, 0..604800 seconds.
-        :param pulumi.Input[_builtins.bool] logging: MNS logging on or off.
-        :param pulumi.Input[_builtins.int] max_message_bytes: Maximum message size, 1024..65536 bytes.
+        :param pulumi.Input[_builtins.int] delay_seconds: Delay before a new message can be received. From 0 to 604800 seconds; default 0.
+        :param pulumi.Input[_builtins.bool] logging: MNS logging of the queue. Default: false.
+        :param pulumi.Input[_builtins.int] max_message_bytes: Maximum message size. From 1024 to 65536 bytes; default 65536.
         :param pulumi.Input[_builtins.str] owner: <project>/<stack> written into the queue's owner tag; empty for an imported queue.
-        :param pulumi.Input[_builtins.int] polling_wait_seconds: Long-polling wait, 0..30 seconds.
+        :param pulumi.Input[_builtins.int] polling_wait_seconds: Long-polling wait of a receive call. From 0 to 30 seconds; default 0.
         :param pulumi.Input[_builtins.str] queue_name: Queue name, starting with ice-callback-.
         :param pulumi.Input[_builtins.str] region: IMS region, e.g. cn-shanghai (ap-southeast-1, cn-beijing, cn-hangzhou, cn-shanghai, cn-shenzhen, eu-central-1, me-east-1, us-west-1).
-        :param pulumi.Input[_builtins.int] retention_seconds: Message retention, 60..604800 seconds.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags set at creation (they cannot change later).
-        :param pulumi.Input[_builtins.int] visibility_timeout_seconds: Visibility timeout, 1..43200 seconds.
+        :param pulumi.Input[_builtins.int] retention_seconds: How long MNS keeps a message. From 60 to 604800 seconds; default 345600.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags set when the queue is created (at most 19; they cannot change later).
+        :param pulumi.Input[_builtins.int] visibility_timeout_seconds: How long a received message stays invisible to other consumers. From 1 to 43200 seconds; default 30.
         """
         ...
     @overload
@@ -310,7 +310,7 @@ class CallbackQueue(pulumi.CustomResource):
     @pulumi.getter(name="delaySeconds")
     def delay_seconds(self) -> pulumi.Output[_builtins.int]:
         """
-        Delivery delay, 0..604800 seconds.
+        Delay before a new message can be received. From 0 to 604800 seconds; default 0.
         """
         return pulumi.get(self, "delay_seconds")
 
@@ -318,7 +318,7 @@ class CallbackQueue(pulumi.CustomResource):
     @pulumi.getter
     def logging(self) -> pulumi.Output[_builtins.bool]:
         """
-        MNS logging on or off.
+        MNS logging of the queue. Default: false.
         """
         return pulumi.get(self, "logging")
 
@@ -326,7 +326,7 @@ class CallbackQueue(pulumi.CustomResource):
     @pulumi.getter(name="maxMessageBytes")
     def max_message_bytes(self) -> pulumi.Output[_builtins.int]:
         """
-        Maximum message size, 1024..65536 bytes.
+        Maximum message size. From 1024 to 65536 bytes; default 65536.
         """
         return pulumi.get(self, "max_message_bytes")
 
@@ -342,7 +342,7 @@ class CallbackQueue(pulumi.CustomResource):
     @pulumi.getter(name="pollingWaitSeconds")
     def polling_wait_seconds(self) -> pulumi.Output[_builtins.int]:
         """
-        Long-polling wait, 0..30 seconds.
+        Long-polling wait of a receive call. From 0 to 30 seconds; default 0.
         """
         return pulumi.get(self, "polling_wait_seconds")
 
@@ -366,7 +366,7 @@ class CallbackQueue(pulumi.CustomResource):
     @pulumi.getter(name="retentionSeconds")
     def retention_seconds(self) -> pulumi.Output[_builtins.int]:
         """
-        Message retention, 60..604800 seconds.
+        How long MNS keeps a message. From 60 to 604800 seconds; default 345600.
         """
         return pulumi.get(self, "retention_seconds")
 
@@ -374,7 +374,7 @@ class CallbackQueue(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags set at creation (they cannot change later).
+        Tags set when the queue is created (at most 19; they cannot change later).
         """
         return pulumi.get(self, "tags")
 
@@ -382,7 +382,7 @@ class CallbackQueue(pulumi.CustomResource):
     @pulumi.getter(name="visibilityTimeoutSeconds")
     def visibility_timeout_seconds(self) -> pulumi.Output[_builtins.int]:
         """
-        Visibility timeout, 1..43200 seconds.
+        How long a received message stays invisible to other consumers. From 1 to 43200 seconds; default 30.
         """
         return pulumi.get(self, "visibility_timeout_seconds")
 

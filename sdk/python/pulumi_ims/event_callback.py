@@ -13,32 +13,33 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 
 __all__ = ['EventCallbackArgs', 'EventCallback']
 
 @pulumi.input_type
 class EventCallbackArgs:
     def __init__(__self__, *,
-                 callback_type: pulumi.Input[_builtins.str],
+                 callback_type: pulumi.Input['CallbackType'],
                  region: pulumi.Input[_builtins.str],
                  adopt: Optional[pulumi.Input[_builtins.bool]] = None,
                  auth_enabled: Optional[pulumi.Input[_builtins.bool]] = None,
                  auth_key: Optional[pulumi.Input[_builtins.str]] = None,
                  check_queue: Optional[pulumi.Input[_builtins.bool]] = None,
-                 events: Optional[pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]] = None,
-                 on_delete: Optional[pulumi.Input[_builtins.str]] = None,
+                 events: Optional[pulumi.Input[Sequence[pulumi.Input['EventName']]]] = None,
+                 on_delete: Optional[pulumi.Input['OnDelete']] = None,
                  queue_name: Optional[pulumi.Input[_builtins.str]] = None,
                  url: Optional[pulumi.Input[_builtins.str]] = None):
         """
         The set of arguments for constructing a EventCallback resource.
-        :param pulumi.Input[_builtins.str] callback_type: HTTP or MNS: where IMS delivers the events.
+        :param pulumi.Input['CallbackType'] callback_type: Where IMS delivers the events.
         :param pulumi.Input[_builtins.str] region: IMS region, e.g. cn-shanghai (ap-southeast-1, cn-beijing, cn-hangzhou, cn-shanghai, cn-shenzhen, eu-central-1, me-east-1, us-west-1).
         :param pulumi.Input[_builtins.bool] adopt: Take over a setting the stack does not own (it is recorded and put back on delete).
         :param pulumi.Input[_builtins.bool] auth_enabled: HTTP delivery: sign callbacks with authKey.
         :param pulumi.Input[_builtins.str] auth_key: HTTP delivery: the signing key (8-32 letters and digits). Generated when omitted.
         :param pulumi.Input[_builtins.bool] check_queue: MNS delivery: the queue must already exist (checked before use).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] events: Event types to deliver (order and duplicates do not matter), e.g. AIMediaAuditComplete, AIProduceComplete, AttachedMediaUploadComplete.
-        :param pulumi.Input[_builtins.str] on_delete: On delete: restore, reset, retain (default restore).
+        :param pulumi.Input[Sequence[pulumi.Input['EventName']]] events: Event types to deliver (order and duplicates do not matter).
+        :param pulumi.Input['OnDelete'] on_delete: What delete does with the setting. Default: "restore".
         :param pulumi.Input[_builtins.str] queue_name: MNS delivery: the queue, named ice-callback-*, in the same region.
         :param pulumi.Input[_builtins.str] url: HTTP delivery: the callback URL (http or https, at most 256 bytes).
         """
@@ -63,14 +64,14 @@ class EventCallbackArgs:
 
     @_builtins.property
     @pulumi.getter(name="callbackType")
-    def callback_type(self) -> pulumi.Input[_builtins.str]:
+    def callback_type(self) -> pulumi.Input['CallbackType']:
         """
-        HTTP or MNS: where IMS delivers the events.
+        Where IMS delivers the events.
         """
         return pulumi.get(self, "callback_type")
 
     @callback_type.setter
-    def callback_type(self, value: pulumi.Input[_builtins.str]):
+    def callback_type(self, value: pulumi.Input['CallbackType']):
         pulumi.set(self, "callback_type", value)
 
     @_builtins.property
@@ -135,26 +136,26 @@ class EventCallbackArgs:
 
     @_builtins.property
     @pulumi.getter
-    def events(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]]:
+    def events(self) -> Optional[pulumi.Input[Sequence[pulumi.Input['EventName']]]]:
         """
-        Event types to deliver (order and duplicates do not matter), e.g. AIMediaAuditComplete, AIProduceComplete, AttachedMediaUploadComplete.
+        Event types to deliver (order and duplicates do not matter).
         """
         return pulumi.get(self, "events")
 
     @events.setter
-    def events(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]]):
+    def events(self, value: Optional[pulumi.Input[Sequence[pulumi.Input['EventName']]]]):
         pulumi.set(self, "events", value)
 
     @_builtins.property
     @pulumi.getter(name="onDelete")
-    def on_delete(self) -> Optional[pulumi.Input[_builtins.str]]:
+    def on_delete(self) -> Optional[pulumi.Input['OnDelete']]:
         """
-        On delete: restore, reset, retain (default restore).
+        What delete does with the setting. Default: "restore".
         """
         return pulumi.get(self, "on_delete")
 
     @on_delete.setter
-    def on_delete(self, value: Optional[pulumi.Input[_builtins.str]]):
+    def on_delete(self, value: Optional[pulumi.Input['OnDelete']]):
         pulumi.set(self, "on_delete", value)
 
     @_builtins.property
@@ -191,10 +192,10 @@ class EventCallback(pulumi.CustomResource):
                  adopt: Optional[pulumi.Input[_builtins.bool]] = None,
                  auth_enabled: Optional[pulumi.Input[_builtins.bool]] = None,
                  auth_key: Optional[pulumi.Input[_builtins.str]] = None,
-                 callback_type: Optional[pulumi.Input[_builtins.str]] = None,
+                 callback_type: Optional[pulumi.Input['CallbackType']] = None,
                  check_queue: Optional[pulumi.Input[_builtins.bool]] = None,
-                 events: Optional[pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]] = None,
-                 on_delete: Optional[pulumi.Input[_builtins.str]] = None,
+                 events: Optional[pulumi.Input[Sequence[pulumi.Input['EventName']]]] = None,
+                 on_delete: Optional[pulumi.Input['OnDelete']] = None,
                  queue_name: Optional[pulumi.Input[_builtins.str]] = None,
                  region: Optional[pulumi.Input[_builtins.str]] = None,
                  url: Optional[pulumi.Input[_builtins.str]] = None,
@@ -207,10 +208,10 @@ class EventCallback(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] adopt: Take over a setting the stack does not own (it is recorded and put back on delete).
         :param pulumi.Input[_builtins.bool] auth_enabled: HTTP delivery: sign callbacks with authKey.
         :param pulumi.Input[_builtins.str] auth_key: HTTP delivery: the signing key (8-32 letters and digits). Generated when omitted.
-        :param pulumi.Input[_builtins.str] callback_type: HTTP or MNS: where IMS delivers the events.
+        :param pulumi.Input['CallbackType'] callback_type: Where IMS delivers the events.
         :param pulumi.Input[_builtins.bool] check_queue: MNS delivery: the queue must already exist (checked before use).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] events: Event types to deliver (order and duplicates do not matter), e.g. AIMediaAuditComplete, AIProduceComplete, AttachedMediaUploadComplete.
-        :param pulumi.Input[_builtins.str] on_delete: On delete: restore, reset, retain (default restore).
+        :param pulumi.Input[Sequence[pulumi.Input['EventName']]] events: Event types to deliver (order and duplicates do not matter).
+        :param pulumi.Input['OnDelete'] on_delete: What delete does with the setting. Default: "restore".
         :param pulumi.Input[_builtins.str] queue_name: MNS delivery: the queue, named ice-callback-*, in the same region.
         :param pulumi.Input[_builtins.str] region: IMS region, e.g. cn-shanghai (ap-southeast-1, cn-beijing, cn-hangzhou, cn-shanghai, cn-shenzhen, eu-central-1, me-east-1, us-west-1).
         :param pulumi.Input[_builtins.str] url: HTTP delivery: the callback URL (http or https, at most 256 bytes).
@@ -242,10 +243,10 @@ class EventCallback(pulumi.CustomResource):
                  adopt: Optional[pulumi.Input[_builtins.bool]] = None,
                  auth_enabled: Optional[pulumi.Input[_builtins.bool]] = None,
                  auth_key: Optional[pulumi.Input[_builtins.str]] = None,
-                 callback_type: Optional[pulumi.Input[_builtins.str]] = None,
+                 callback_type: Optional[pulumi.Input['CallbackType']] = None,
                  check_queue: Optional[pulumi.Input[_builtins.bool]] = None,
-                 events: Optional[pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]] = None,
-                 on_delete: Optional[pulumi.Input[_builtins.str]] = None,
+                 events: Optional[pulumi.Input[Sequence[pulumi.Input['EventName']]]] = None,
+                 on_delete: Optional[pulumi.Input['OnDelete']] = None,
                  queue_name: Optional[pulumi.Input[_builtins.str]] = None,
                  region: Optional[pulumi.Input[_builtins.str]] = None,
                  url: Optional[pulumi.Input[_builtins.str]] = None,
@@ -346,9 +347,9 @@ class EventCallback(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="callbackType")
-    def callback_type(self) -> pulumi.Output[_builtins.str]:
+    def callback_type(self) -> pulumi.Output['CallbackType']:
         """
-        HTTP or MNS: where IMS delivers the events.
+        Where IMS delivers the events.
         """
         return pulumi.get(self, "callback_type")
 
@@ -362,17 +363,17 @@ class EventCallback(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def events(self) -> pulumi.Output[Sequence[_builtins.str]]:
+    def events(self) -> pulumi.Output[Sequence['EventName']]:
         """
-        Event types to deliver (order and duplicates do not matter), e.g. AIMediaAuditComplete, AIProduceComplete, AttachedMediaUploadComplete.
+        Event types to deliver (order and duplicates do not matter).
         """
         return pulumi.get(self, "events")
 
     @_builtins.property
     @pulumi.getter(name="onDelete")
-    def on_delete(self) -> pulumi.Output[_builtins.str]:
+    def on_delete(self) -> pulumi.Output['OnDelete']:
         """
-        On delete: restore, reset, retain (default restore).
+        What delete does with the setting. Default: "restore".
         """
         return pulumi.get(self, "on_delete")
 

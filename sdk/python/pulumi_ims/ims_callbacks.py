@@ -13,29 +13,32 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from . import outputs
+from ._enums import *
+from ._inputs import *
 
 __all__ = ['ImsCallbacksArgs', 'ImsCallbacks']
 
 @pulumi.input_type
 class ImsCallbacksArgs:
     def __init__(__self__, *,
-                 callbacks: Any):
+                 callbacks: pulumi.Input['CallbacksArgs']):
         """
         The set of arguments for constructing a ImsCallbacks resource.
-        :param Any callbacks: The callbacks configuration (defaults, regions, grant), as in the ims-callbacks:callbacks stack config.
+        :param pulumi.Input['CallbacksArgs'] callbacks: The callbacks configuration, as in the ims-callbacks:callbacks stack config.
         """
         pulumi.set(__self__, "callbacks", callbacks)
 
     @_builtins.property
     @pulumi.getter
-    def callbacks(self) -> Any:
+    def callbacks(self) -> pulumi.Input['CallbacksArgs']:
         """
-        The callbacks configuration (defaults, regions, grant), as in the ims-callbacks:callbacks stack config.
+        The callbacks configuration, as in the ims-callbacks:callbacks stack config.
         """
         return pulumi.get(self, "callbacks")
 
     @callbacks.setter
-    def callbacks(self, value: Any):
+    def callbacks(self, value: pulumi.Input['CallbacksArgs']):
         pulumi.set(self, "callbacks", value)
 
 
@@ -45,14 +48,14 @@ class ImsCallbacks(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 callbacks: Optional[Any] = None,
+                 callbacks: Optional[pulumi.Input[Union['CallbacksArgs', 'CallbacksArgsDict']]] = None,
                  __props__=None):
         """
         IMS event callbacks for every configured region: queues, the IMS write grant and the callback settings.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param Any callbacks: The callbacks configuration (defaults, regions, grant), as in the ims-callbacks:callbacks stack config.
+        :param pulumi.Input[Union['CallbacksArgs', 'CallbacksArgsDict']] callbacks: The callbacks configuration, as in the ims-callbacks:callbacks stack config.
         """
         ...
     @overload
@@ -78,7 +81,7 @@ class ImsCallbacks(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 callbacks: Optional[Any] = None,
+                 callbacks: Optional[pulumi.Input[Union['CallbacksArgs', 'CallbacksArgsDict']]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -103,9 +106,9 @@ class ImsCallbacks(pulumi.ComponentResource):
 
     @_builtins.property
     @pulumi.getter
-    def regions(self) -> pulumi.Output[Any]:
+    def regions(self) -> pulumi.Output[Mapping[str, 'outputs.RegionOutput']]:
         """
-        Per region: delivery, url, queueName, events, authKey.
+        Region id -> what was configured there (only authKey is secret).
         """
         return pulumi.get(self, "regions")
 
