@@ -17,7 +17,9 @@ rm -rf "$out/python" "$out/nodejs"
 for language in python nodejs; do
   pulumi package gen-sdk "$state/schema.json" --language "$language" -o "$out" >/dev/null
 done
-# The Node.js host built here (v3.188 line) has config/vars.ts import "./utilities" (TS2307):
-# the module is one folder up. tests/consumers compiles the result with tsc --strict.
-sed -i 's|from "./utilities"|from "../utilities"|' "$out/nodejs/config/vars.ts"
+# The Node.js host built here (v3.188 line) writes the imports of the files in config/ and types/
+# as if they were at the root (TS2307): "./utilities" is one folder up, and "./types/input" seen
+# from types/ is "./input". tests/consumers compiles the result with tsc --strict.
+sed -i 's|from "\./utilities"|from "../utilities"|' "$out"/nodejs/config/*.ts "$out"/nodejs/types/*.ts
+sed -i 's|from "\./types/|from "./|' "$out"/nodejs/types/*.ts
 echo "$out"
