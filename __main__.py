@@ -1,6 +1,7 @@
 """The Pulumi program: IMS event callbacks for every region in the stack configuration."""
 
 import os
+import signal
 
 import pulumi
 
@@ -9,8 +10,15 @@ from components.core.settings import program_settings
 from components.pulumi_layer.account import ImsCallbacks
 
 
+def _stop_quietly(_signum: int, _frame: object) -> None:
+    """The CLI interrupts the program when an update fails (docs/use-from-your-project.md,
+    "Known limits"); the error is already reported, so end without a traceback."""
+    os._exit(1)
+
+
 def main() -> None:
     """Validate the whole configuration first, then declare the resources."""
+    signal.signal(signal.SIGINT, _stop_quietly)
     keys = {*pulumi.runtime.get_config_env(), *pulumi.runtime.config.CONFIG.get()}
     try:
         settings, warnings = program_settings(

@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's `components`
 
-from components.provider.server import main  # noqa: E402 - needs the path above
+from components.provider.server import main
 
 main()

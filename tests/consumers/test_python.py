@@ -70,7 +70,10 @@ def test_a_python_project_runs_the_scenario(
         yaml.safe_dump(
             {
                 "name": "media-callbacks",
-                "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}},
+                "runtime": {
+                    "name": "python",
+                    "options": {"toolchain": "pip", "virtualenv": "venv"},
+                },
                 "options": {"refresh": "always"},
                 "packages": {"ims": str(PACKAGE_DIR)},
             },

@@ -64,7 +64,11 @@ TSCONFIG = {
 def tsc(project: Path) -> subprocess.CompletedProcess[str]:
     """``tsc --strict`` on the project (no output files)."""
     return subprocess.run(
-        ["npx", "tsc", "--strict", "-p", "."], cwd=project, capture_output=True, text=True
+        ["npx", "tsc", "--strict", "-p", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 

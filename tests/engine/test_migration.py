@@ -1,9 +1,12 @@
-"""A stack deployed with the dynamic providers (v0.1) moves to the native ``ims`` provider.
+"""Stacks deployed by earlier releases move to today's code with no call that changes the cloud.
 
-The old code is the last commit with dynamic providers, taken from git history (CI clones with
-full history). The stack is deployed with it, the project is switched to today's code, and
-the documented procedure (docs/migration.md) runs: one ``pulumi up --refresh=false``. The
-aliases move every resource to its new type and provider with no call that changes the cloud.
+The old code comes from git history (CI clones with full history); the stack is deployed with
+it, the project is switched to today's code, and the documented procedure (docs/migration.md)
+runs:
+- v0.1 (dynamic providers): one ``pulumi up --refresh=false``; aliases move every resource to
+  its new type and provider;
+- v0.2 (the plugin's wrapper under ``plugins.providers``): the project names the package folder
+  under ``packages:`` instead, and the next preview shows no changes.
 """
 
 from __future__ import annotations
@@ -107,3 +110,35 @@ def test_dynamic_stack_moves_to_the_native_provider_without_cloud_changes(
     state = str(stack.state())
     assert "__provider" not in state
     assert '"drift"' not in state
+
+
+PLUGINS_PROVIDERS_COMMIT = "c2b2fd8"
+"""The last commit whose project names the plugin's wrapper under ``plugins.providers``."""
+
+
+def test_a_plugins_providers_stack_moves_to_the_package_route_without_cloud_changes(
+    profile: Any, tmp_path: Path, emulator: EmulatorProcess
+):
+    old = checkout(PLUGINS_PROVIDERS_COMMIT, tmp_path / "v0.2")
+    assert "plugins" in yaml.safe_load((old / "Pulumi.yaml").read_text())
+    project = tmp_path / "project"
+    project.mkdir()
+    use_code(project, old)
+    stack = CliStack(project, "test", profile)
+    stack.init()
+    stack.write_config(CONFIG)
+    stack.run("up", "--yes", "--skip-preview")
+    resources = stack.resources()
+    before = emulator.control.state()["regions"]
+
+    use_code(project, REPO_ROOT)
+    assert "packages" in yaml.safe_load((project / "Pulumi.yaml").read_text())
+    emulator.control.reset_counters()
+    preview = stack.run("preview", "--expect-no-changes", "--diff", check=False)
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    stack.run("up", "--yes")
+    ops = emulator.control.counters()["operations"]
+    assert set(ops) <= {"GetEventCallback", "GetQueueAttributes"}, ops
+    assert emulator.control.state()["regions"] == before
+    assert {r["urn"] for r in stack.resources()} == {r["urn"] for r in resources}
+    assert stack.run("preview", "--expect-no-changes", check=False).returncode == 0

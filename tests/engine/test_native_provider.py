@@ -21,8 +21,8 @@ from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.mns import MnsClient
 from components.core.models import QueueSettings
-from devtools.engine import REPO_ROOT, EngineProfile
-from devtools.stack import CliStack
+from devtools.engine import EngineProfile
+from devtools.stack import PACKAGE_DIR, CliStack
 from emulator.testing import EmulatorProcess
 from tests.engine.conftest import EMULATOR_KEY_ID, EMULATOR_SECRET, live_setting
 
@@ -182,7 +182,7 @@ def _resources_stack(profile: EngineProfile, root: Path) -> CliStack:
     project = {
         "name": "ims-resources",
         "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": sys.prefix}},
-        "plugins": {"providers": [{"name": "ims", "path": str(REPO_ROOT / "provider")}]},
+        "packages": {"ims": str(PACKAGE_DIR)},
     }
     (root / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     shutil.copy(PROGRAM, root / "__main__.py")
@@ -271,7 +271,7 @@ def test_failed_call_is_one_clean_line_and_fails_the_run(
     up = deployed.run("up", "--yes", check=False)
     text = output(up)
     assert up.returncode != 0
-    assert "Traceback" not in text
+    assert "Traceback" not in text, text
     lines = [line for line in text.splitlines() if "ice:SetEventCallback in cn-beijing" in line]
     assert lines, text
     assert all("Forbidden" in line and "Fix: allow" in line for line in lines)
