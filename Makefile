@@ -14,7 +14,7 @@ PLUGIN_VENV := provider/venv
 PLUGIN_STAMP := $(PLUGIN_VENV)/.installed-py$(PY_VERSION)
 STATE ?= $(CURDIR)/.state
 
-.PHONY: venv pulumi hosts sdk tools test lint typecheck unit engine demo bench emulator clean
+.PHONY: venv pulumi hosts sdk dist tools test lint typecheck unit engine demo bench emulator clean
 
 $(STAMP): requirements.txt requirements-dev.txt provider/requirements.txt
 	@[ -n "$(PYTHON)" ] || { echo "need CPython 3.11, 3.12 or 3.13 on PATH (python3.13, python3.12 or python3.11), or make PYTHON=/path/to/python"; exit 1; }
@@ -43,6 +43,9 @@ hosts:  ## the YAML and Node.js language hosts (YAML consumer test, TypeScript S
 
 sdk: venv pulumi hosts  ## regenerate sdk/ (Python, TypeScript) from the provider's schema
 	@bash scripts/gen-sdk.sh >/dev/null
+
+dist: venv  ## what users install: the Python SDK wheel and the TypeScript SDK npm tarball, in dist/
+	@bash scripts/dist.sh dist
 
 tools:  ## system tools the suite needs (shellcheck), installed from Debian's packages if missing
 	@bash scripts/install-tools.sh
@@ -75,4 +78,4 @@ emulator: venv  ## run the emulator in the foreground
 	$(PY) -m emulator serve --port 18100 --state $(STATE)/emulator.json
 
 clean:
-	rm -rf $(STATE) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(STATE) dist .pytest_cache .mypy_cache .ruff_cache
