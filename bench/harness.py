@@ -24,11 +24,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bench import emulog
 from bench.emulog import Call, LogCursor
 from bench.procmon import RssSampler
 from devtools.engine import FAKES_BIN, REPO_ROOT, EngineProfile, pulumi_bin_dir
-from devtools.stack import CliStack, make_project
+from devtools.stack import PACKAGE_DIR, CliStack, make_project
 from emulator.faults import CountersInfo
 from emulator.testing import EmulatorProcess, start_emulator
 
@@ -36,7 +38,9 @@ EMULATOR_KEY_ID = "IMSEMULATORKEYID"
 EMULATOR_SECRET = "ims-emulator-local-secret"  # noqa: S105 - the emulator-only default pair
 CLI_TIMEOUT_S = 300.0
 WORK_MARKER = ".bench-work"
-PLUGIN_WRAPPER = "pulumi-resource-ims"
+PACKAGE_NAME = "ims"
+PACKAGE_FILES = ("PulumiPlugin.yaml", "__main__.py", "requirements.txt")
+"""What a copy of the ``ims`` package folder needs (its ``venv`` is linked, not copied)."""
 
 
 class BenchError(RuntimeError):
@@ -245,22 +249,7 @@ class Workspace:
 
     def make_project(self, dest: Path) -> Path:
         """A project mirror (devtools.stack.make_project), with ``components`` swapped if asked."""
-        project = make_project(dest)
-        if self.components is not None:
-            link = project / "components"
-            link.unlink()
-            link.symlink_to(self.components)
-            # provider/pulumi-resource-ims puts its own parent (``pwd -P``) on PYTHONPATH:
-            # through the symlinked folder that is the repo. The plugin still imports the
-            # candidate only because the engine starts it in the project folder (the cwd
-            # comes first on sys.path); a copy in a real folder makes the wrapper's own
-            # path point at the mirror too, whatever the cwd.
-            provider = project / "provider"
-            provider.unlink()
-            provider.mkdir()
-            wrapper = provider / PLUGIN_WRAPPER
-            shutil.copy2(REPO_ROOT / "provider" / PLUGIN_WRAPPER, wrapper)
-        return project
+        return mirror_project(dest, self.components)
 
     def scenario(self, name: str, regions: list[str], project_dir: Path | None = None) -> Scenario:
         """A new stack ``name`` (of the bench project unless given) with a fresh emulator."""
@@ -284,10 +273,59 @@ class Workspace:
     def record_command(self, cmd: Sequence[str]) -> None:
         """Remember a measured command line (shown in the report, paths shortened)."""
         text = " ".join(cmd).replace(sys.executable, ".venv/bin/python")
-        text = text.replace(str(self.root), "$WORK")
+        text = text.replace(str(self.root), "$WORK").replace(f"{REPO_ROOT}/", "")
         shape = _command_shape(text)
         if shape not in self.commands:
             self.commands.append(shape)
+
+
+def mirror_project(dest: Path, components: Path | None = None) -> Path:
+    """A project mirror in ``dest``; with ``components``, program and plugin both import it.
+
+    The mirror's ``components`` symlink then points at the candidate. The ``ims`` plugin is
+    the package folder named under ``packages:``; its ``__main__.py`` puts the folder's
+    parent on ``sys.path`` (``Path(__file__).resolve().parent.parent``), which for the repo's
+    folder is the repo. So the mirror gets a real copy of the package folder (its
+    ``venv`` a symlink to the repo's ``provider/venv``) and ``packages:`` names that copy:
+    the plugin's parent folder is then the mirror, whose ``components`` is the candidate.
+    """
+    project = make_project(dest)
+    if components is None:
+        return project
+    link = project / "components"
+    link.unlink()
+    link.symlink_to(components)
+    package = project / PACKAGE_DIR.name
+    package.mkdir()
+    for name in PACKAGE_FILES:
+        shutil.copy2(PACKAGE_DIR / name, package / name)
+    (package / plugin_venv(PACKAGE_DIR).name).symlink_to(plugin_venv(PACKAGE_DIR))
+    pulumi_yaml = project / "Pulumi.yaml"
+    config = yaml.safe_load(pulumi_yaml.read_text())
+    config["packages"] = {**config.get("packages", {}), PACKAGE_NAME: str(package)}
+    pulumi_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
+    return project
+
+
+def package_dir(project: Path) -> Path:
+    """The ``ims`` package folder a project names under ``packages:`` (absolute)."""
+    config = yaml.safe_load((project / "Pulumi.yaml").read_text())
+    return (project / str(config["packages"][PACKAGE_NAME])).absolute()
+
+
+def plugin_venv(package: Path) -> Path:
+    """The plugin's own virtualenv: ``runtime.options.virtualenv`` of its PulumiPlugin.yaml."""
+    config = yaml.safe_load((package / "PulumiPlugin.yaml").read_text())
+    return package / str(config["runtime"]["options"]["virtualenv"])
+
+
+def plugin_command(project: Path, engine: str) -> list[str]:
+    """What the Python language host runs for the ``ims`` plugin of ``project``.
+
+    ``<venv>/bin/python <package folder> <engine address>``: the folder's ``__main__.py``.
+    """
+    package = package_dir(project)
+    return [str(plugin_venv(package) / "bin" / "python"), str(package), engine]
 
 
 def _command_shape(text: str) -> str:
@@ -304,9 +342,13 @@ def workspace(root: Path, components: Path | None = None) -> Iterator[Workspace]
 
     ``components``: measure another copy of the ``components`` package (a candidate fix)
     instead of the repo's; the program, the ``ims`` provider plugin and the drift check all
-    use it. The plugin runs on this interpreter (``IMS_PROVIDER_PYTHON``), as the program does
-    (the mirror's ``virtualenv`` is ``sys.prefix``).
+    use it (:func:`mirror_project`). The program runs on this interpreter (the mirror's
+    ``virtualenv`` is ``sys.prefix``), the plugin on its own virtualenv (``provider/venv``,
+    ``make venv``), as the language host starts it.
     """
+    python = plugin_venv(PACKAGE_DIR) / "bin" / "python"
+    if not python.exists():
+        raise BenchError(f"the ims plugin's virtualenv is missing ({python}): run `make venv`")
     if root.exists() and any(root.iterdir()) and not (root / WORK_MARKER).exists():
         raise BenchError(f"{root} is not empty and was not made by the bench; not wiping it")
     if root.exists():
@@ -320,7 +362,6 @@ def workspace(root: Path, components: Path | None = None) -> Iterator[Workspace]
         extra_env={
             "ALIBABA_CLOUD_ACCESS_KEY_ID": EMULATOR_KEY_ID,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET": EMULATOR_SECRET,
-            "IMS_PROVIDER_PYTHON": sys.executable,
         },
     )
     with ExitStack() as exits:

@@ -1,10 +1,12 @@
-"""5. Peak RSS of the program process, the ``ims`` provider plugin and the rest of a preview.
+"""5. Peak RSS and CPU of the program, the ``ims`` provider plugin and the rest of a preview.
 
 ``/proc`` is polled (every 20 ms) while ``pulumi preview`` runs on some scaling stacks (with
 the scaling latency) and while the drift check runs; each process' ``VmHWM`` is its own
-peak, classified by command line (bench.procmon). A preview starts the provider plugin twice
-(once for the refresh, once for the preview's own steps), hence its "x2". The start-up
-probe's ``ru_maxrss`` at exit (section 4) cross-checks the program's number.
+peak and ``utime + stime`` its own CPU, classified by command line (bench.procmon). A
+preview starts the provider plugin twice (once for the refresh, once for the preview's own
+steps), each launch after the language host's check of the plugin's virtualenv, hence their
+"x2". The start-up probe's ``ru_maxrss`` at exit (section 4) cross-checks the program's
+number.
 """
 
 from __future__ import annotations

@@ -1,28 +1,33 @@
 """4c. Start-up of the ``ims`` provider plugin: alone, and as the engine starts it in a preview.
 
-The engine runs ``provider/pulumi-resource-ims <engine address>`` (a ``sh`` wrapper that
-execs ``python -m components.provider``) and waits for the port the plugin prints on stdout
-before it sends any RPC; that wait is the start-up. Two views:
+The ``ims`` plugin is a source-based package (``provider/``: ``PulumiPlugin.yaml``,
+``__main__.py``, its own ``venv``). The engine asks the Python language host to run it; the
+host checks that the plugin's virtualenv has ``pulumi.run.plugin`` (``python -c "import
+pulumi.run.plugin"``), then runs ``<venv>/bin/python <package folder> <engine address>``,
+and the engine waits for the port the plugin prints on stdout before it sends any RPC; that
+wait is the start-up. Two views:
 
-* **Alone**: the wrapper is started with a dummy engine address (the plugin does not call
-  the engine before it serves) and timed until its first stdout line, ``reps`` times. The
-  floor is the same for a bare Python plugin on the same SDK: the interpreter plus ``import
-  grpc, pulumi.provider.experimental.server``, timed the same way. ``python -X importtime``
-  attributes the difference per top-level package.
+* **Alone**: that plugin command is started with a dummy engine address (the plugin does
+  not call the engine before it serves) and timed until its first stdout line. The floor is
+  the same for a bare Python plugin on the same virtualenv: the interpreter plus ``import
+  grpc, pulumi.provider.experimental.server``, timed the same way. The language host's
+  module check is timed too, to its exit. The three are interleaved, ``reps`` times each.
+  ``python -X importtime`` (on the plugin's interpreter) attributes the plugin's difference
+  to the floor per top-level package.
 * **In a preview**: ``pulumi preview --logtostderr -v=9 --logflow`` of a deployed stack logs,
-  with microsecond time stamps, each ``Launching plugin 'ims (resource)'`` and the
-  ``Handshake`` the engine attempts as soon as it has read the port. Launch to handshake is
-  one start-up as the engine sees it; the launches of one preview are counted (with
-  ``refresh: always`` the refresh and the preview's own steps each start the plugin), and
-  the same is done with ``--refresh=false``. Verbose logging costs the engine CPU, so these
-  previews are not used for any other figure.
+  with microsecond time stamps, each ``newPlugin(): Launching plugin 'ims (resource)'`` and
+  the ``Handshake`` the engine attempts as soon as it has read the port. Launch to handshake
+  is one start-up as the engine sees it, the language host's part included; the launches of
+  one preview are counted (with ``refresh: always`` the refresh and the preview's own steps
+  each start the plugin), and the same is done with ``--refresh=false``. Verbose logging
+  costs the engine CPU, so these previews are not used for any other figure.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -30,14 +35,18 @@ from pathlib import Path
 from typing import Any
 
 from bench.config import ALL_REGIONS
-from bench.harness import PLUGIN_WRAPPER, BenchError, Scenario, Workspace, median
+from bench.harness import BenchError, Scenario, Workspace, median, plugin_command
 from bench.stacks import http_stack
 from bench.startup import importtime
 
 DUMMY_ENGINE = "127.0.0.1:1"
 SDK_FLOOR = "import grpc, grpc.aio, pulumi.provider.experimental.server"
+HOST_CHECK = "import pulumi.run.plugin"
+"""What the language host runs on the plugin's interpreter before it starts the plugin."""
 PLUGIN_IMPORT = "import components.provider.server"
-LAUNCH = "Launching plugin 'ims (resource)'"
+LAUNCH = re.compile(r"^newPlugin\(\): Launching plugin 'ims \(resource\)' from '([^']+)'")
+"""The engine's first line for a plugin launch; it names the plugin (for a package folder, a
+``pulumi-resource-ims`` path inside it that need not exist), as its Handshake line does."""
 VERBOSE = ("--logtostderr", "-v=9", "--logflow")
 
 
@@ -66,26 +75,43 @@ def time_to_first_line(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> flo
     return elapsed
 
 
+def time_to_exit(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> float:
+    """Seconds from starting ``cmd`` until it exits (successfully)."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(f"`{' '.join(cmd)}` exited {proc.returncode}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
 def alone(scenario: Scenario, reps: int) -> dict[str, Any]:
-    """Start-up of the wrapper alone and of the SDK floor, interleaved (median of ``reps``)."""
+    """Start-up of the plugin alone, the SDK floor and the host's check (median of ``reps``)."""
     project = scenario.stack.project_dir
     env = scenario.stack.profile.env()
     env.update(scenario.stack.env_overrides)
-    commands = {
-        "plugin": [str(project / "provider" / PLUGIN_WRAPPER), DUMMY_ENGINE],
-        "sdkFloor": [sys.executable, "-c", f"{SDK_FLOOR}; print(1, flush=True)"],
+    plugin = plugin_command(project, DUMMY_ENGINE)
+    python = plugin[0]
+    to_first_line = {
+        "plugin": plugin,
+        "sdkFloor": [python, "-c", f"{SDK_FLOOR}; print(1, flush=True)"],
     }
+    commands = {**to_first_line, "hostCheck": [python, "-c", HOST_CHECK]}
     samples: dict[str, list[float]] = {k: [] for k in commands}
+    for cmd in commands.values():
+        scenario.workspace.record_command(cmd)
     for rep in range(reps):
         for kind in commands if rep % 2 == 0 else reversed(list(commands)):
-            samples[kind].append(time_to_first_line(commands[kind], cwd=project, env=env))
-    base = importtime(SDK_FLOOR, project)
+            timer = time_to_first_line if kind in to_first_line else time_to_exit
+            samples[kind].append(timer(commands[kind], cwd=project, env=env))
+    base = importtime(SDK_FLOOR, project, python=python)
     added: dict[str, float] = defaultdict(float)
-    for module, us in importtime(PLUGIN_IMPORT, project).items():
+    for module, us in importtime(PLUGIN_IMPORT, project, python=python).items():
         if module not in base:
             added[module.split(".", 1)[0]] += us / 1000
     return {
         "reps": reps,
+        "command": plugin,
         "medianS": {k: round(median(v), 3) for k, v in samples.items()},
         "minS": {k: round(min(v), 3) for k, v in samples.items()},
         "samplesS": {k: [round(x, 3) for x in v] for k, v in samples.items()},
@@ -107,7 +133,7 @@ def launches(log: str) -> list[dict[str, float]]:
     """Each ``ims`` plugin launch of a verbose engine log: when, and launch to handshake."""
     out: list[dict[str, float]] = []
     first: float | None = None
-    pending: float | None = None
+    pending: tuple[float, str] | None = None
     for line in log.splitlines():
         if not line.startswith("{"):
             continue
@@ -118,10 +144,12 @@ def launches(log: str) -> list[dict[str, float]]:
             continue
         first = at if first is None else first
         msg = str(entry.get("msg", ""))
-        if LAUNCH in msg:
-            pending = at
-        elif pending is not None and msg.startswith("Handshake") and PLUGIN_WRAPPER in msg:
-            out.append({"atS": round(pending - first, 3), "toHandshakeS": round(at - pending, 3)})
+        launch = LAUNCH.match(msg)
+        if launch:
+            pending = (at, launch.group(1))
+        elif pending is not None and msg.startswith("Handshake") and f"'{pending[1]}'" in msg:
+            started = pending[0]
+            out.append({"atS": round(started - first, 3), "toHandshakeS": round(at - started, 3)})
             pending = None
     return out
 

@@ -244,19 +244,32 @@ def plugin_grid(section: dict[str, Any]) -> Grid:
     )
     grid.rows = [
         [
-            "plugin alone (provider/pulumi-resource-ims 127.0.0.1:1)",
+            "plugin alone (provider/venv/bin/python provider 127.0.0.1:1)",
             _s(alone["medianS"]["plugin"]),
             _s(alone["minS"]["plugin"]),
             "",
             "",
         ],
         [
-            "SDK floor (python + import grpc, pulumi provider server)",
+            "SDK floor (same python + import grpc, pulumi provider server)",
             _s(alone["medianS"]["sdkFloor"]),
             _s(alone["minS"]["sdkFloor"]),
             "",
             "",
         ],
+    ]
+    if "hostCheck" in alone["medianS"]:
+        grid.rows.append(
+            [
+                "language host's venv check before each launch (python -c 'import "
+                "pulumi.run.plugin', to exit)",
+                _s(alone["medianS"]["hostCheck"]),
+                _s(alone["minS"]["hostCheck"]),
+                "",
+                "",
+            ]
+        )
+    grid.rows += [
         [
             "in pulumi preview (refresh: always)",
             _s(inside["perLaunchMedianS"]),
@@ -306,6 +319,38 @@ def memory_grid(section: dict[str, Any], startup: dict[str, Any] | None) -> Grid
     if startup:
         rss = [r["maxRssKiB"] for r in startup["runs"]["program"]]
         grid.note = f"program ru_maxrss at exit (start-up probe): {_mib(max(rss))} MiB"
+    return grid
+
+
+def _cpu_cell(row: dict[str, int] | None) -> str:
+    if not row or "cpuMs" not in row:
+        return "-"
+    cpu = f"{row['cpuMs'] / 1000:.2f}"
+    return cpu if row["count"] == 1 else f"{cpu} (x{row['count']})"
+
+
+def cpu_grid(section: dict[str, Any]) -> Grid:
+    """CPU seconds per process role (the same sampled runs as the peak RSS)."""
+    runs = section.get("runs") or []
+    roles: list[str] = []
+    for run in runs:
+        roles += [r for r in run["peakRssKiB"] if r not in roles]
+    grid = Grid(
+        "5b. CPU seconds per process role (own user+sys from /proc/<pid>/stat, summed over "
+        "the role's processes)",
+        ["command", "stack", *roles, "all processes"],
+        note="read at the same polls as the peak RSS: a process' last interval is missed",
+    )
+    for run in runs:
+        total = sum(r.get("cpuMs", 0) for r in run["peakRssKiB"].values())
+        grid.rows.append(
+            [
+                run["command"],
+                run["stack"],
+                *(_cpu_cell(run["peakRssKiB"].get(r)) for r in roles),
+                f"{total / 1000:.2f}",
+            ]
+        )
     return grid
 
 
@@ -419,6 +464,7 @@ def grids(results: dict[str, Any]) -> list[Grid]:
         out += startup_grids(results["startup"])
     if results.get("memory", {}).get("runs"):
         out.append(memory_grid(results["memory"], results.get("startup")))
+        out.append(cpu_grid(results["memory"]))
     out.append(targets_grid(results["targets"]))
     return out
 

@@ -73,10 +73,10 @@ def _probe_run(scenario: Scenario, kind: str, rep: int) -> dict[str, Any]:
     }
 
 
-def importtime(code: str, cwd: Path = REPO_ROOT) -> dict[str, int]:
+def importtime(code: str, cwd: Path = REPO_ROOT, *, python: str = sys.executable) -> dict[str, int]:
     """Self time (µs) of every module ``python -X importtime -c code`` imports (run in cwd)."""
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code],
+        [python, "-X", "importtime", "-c", code],
         cwd=cwd,
         capture_output=True,
         text=True,

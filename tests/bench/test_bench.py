@@ -6,6 +6,7 @@ No timing is asserted anywhere: the numbers belong to docs/performance.md, not t
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from bench import emulog, plugin, procmon
 from bench.drift_refresh import drift_check_pairs, preview_pairs
+from bench.harness import mirror_project, package_dir, plugin_command
 from bench.stacks import drift_edits, mixed_stack
 from bench.startup import IMPORT_LINE
 from devtools.engine import REPO_ROOT
@@ -44,18 +46,46 @@ def test_emulator_log_overlap():
     assert emulog.overlap([], "GetEventCallback")["maxInFlight"] == 0
 
 
-def test_process_roles():
-    plugin_cmd = "/x/.venv/bin/python -m components.provider 127.0.0.1:1"
+def test_process_roles(tmp_path: Path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    plugin_cmd = f"/x/pkg/venv/bin/python {package} 127.0.0.1:1"
+    # a Python process running a folder is the plugin only if the folder is a plugin package
+    assert procmon.classify(plugin_cmd) == "other"
+    (package / "PulumiPlugin.yaml").write_text("runtime: python\n")
     assert procmon.classify(plugin_cmd) == "ims provider plugin"
-    assert procmon.classify("/bin/sh /w/provider/pulumi-resource-ims 127.0.0.1:1") == (
-        "ims plugin wrapper (sh)"
+    repo_package = REPO_ROOT / "provider"
+    repo_plugin = f"{repo_package}/venv/bin/python {repo_package} 127.0.0.1:40123"
+    assert procmon.classify(repo_plugin) == "ims provider plugin"
+    assert procmon.classify(f"/bin/cat {package} x") == "other"
+    assert procmon.classify("/x/.venv/bin/python -m components.provider 127.0.0.1:1") == (
+        "ims provider plugin"
     )
+    check = "/x/provider/venv/bin/python -c import pulumi.run.plugin"
+    assert procmon.classify(check) == "plugin venv check (language host)"
+    host = "/c/bin/pulumi-language-python 127.0.0.1:38293"
+    assert procmon.classify(host) == "language host (Go)"
     assert procmon.classify("python /x/pulumi-language-python-exec --monitor") == "program"
     assert procmon.classify("anything", root_role="drift check") == "drift check"
-    if procmon.available():
-        sampler = procmon.RssSampler(1)
+
+
+@pytest.mark.skipif(not procmon.available(), reason="needs Linux /proc")
+def test_sampler_reads_peak_rss_and_cpu_of_the_tree():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        sampler = procmon.RssSampler(os.getpid(), root_role="pytest")
         sampler.sample()
-        assert sampler.samples == 1
+    finally:
+        child.kill()
+        child.wait()
+    assert sampler.samples == 1
+    me = sampler.peaks[os.getpid()]
+    assert me.peak_kib > 0
+    assert me.cpu_s > 0  # this process has run for well over one clock tick
+    assert sampler.peaks[child.pid].parent == os.getpid()
+    roles = sampler.by_role()
+    assert roles["pytest"]["count"] == 1
+    assert roles["pytest"]["cpuMs"] == round(me.cpu_s * 1000)
 
 
 def test_drift_parsers_read_both_reports():
@@ -103,19 +133,26 @@ def test_drift_parsers_read_both_reports():
 
 
 def test_plugin_launches_from_the_verbose_engine_log():
+    # a package folder: the engine names a plugin binary inside it that does not exist
     path = "/w/project/provider/pulumi-resource-ims"
+    other = "/w/fakes/bin/pulumi-resource-alicloud"
+
+    def launch(bin_path: str, name: str = "ims") -> str:
+        return f"newPlugin(): Launching plugin '{name} (resource)' from '{bin_path}' with args: x"
+
     lines = [
         ("2026-12-04T18:37:31.975381702Z", "GetPluginPath(language, python)"),
+        ("2026-12-04T18:37:33.299230941Z", launch(path)),
         (
-            "2026-12-04T18:37:33.299230941Z",
-            f"newPlugin(): Launching plugin 'ims (resource)' from '{path}'",
+            "2026-12-04T18:37:33.299430941Z",
+            "Launching plugin 'ims (resource)' from '/w/project/provider' via runtime 'python'",
         ),
+        ("2026-12-04T18:37:33.400000000Z", launch(other, "alicloud")),
+        ("2026-12-04T18:37:34.000000000Z", f"Handshake: not supported by '{other}'"),
         ("2026-12-04T18:37:34.880967682Z", f"Handshake: not supported by '{path}'"),
-        (
-            "2026-12-04T18:37:36.671522983Z",
-            f"newPlugin(): Launching plugin 'ims (resource)' from '{path}'",
-        ),
+        ("2026-12-04T18:37:36.671522983Z", launch(path)),
         ("2026-12-04T18:37:38.253474508Z", f"Handshake: not supported by '{path}'"),
+        ("2026-12-04T18:37:39.000000000Z", f"Handshake: not supported by '{path}'"),
     ]
     log = "\n".join(
         ["I1204 plain text line"]
@@ -124,6 +161,45 @@ def test_plugin_launches_from_the_verbose_engine_log():
     found = plugin.launches(log)
     assert [x["toHandshakeS"] for x in found] == [pytest.approx(1.582, abs=0.001)] * 2
     assert found[0]["atS"] == pytest.approx(1.324, abs=0.001)
+
+
+def _candidate(root: Path) -> Path:
+    """A stand-in ``components`` whose plugin entry point says where it was imported from."""
+    server = root / "components" / "provider" / "server.py"
+    server.parent.mkdir(parents=True)
+    (root / "components" / "__init__.py").write_text("")
+    (server.parent / "__init__.py").write_text("")
+    server.write_text("def main():\n    print('candidate', __file__, flush=True)\n")
+    return root / "components"
+
+
+@pytest.mark.skipif(
+    not (REPO_ROOT / "provider" / "venv" / "bin" / "python").exists(),
+    reason="the plugin's virtualenv (make venv) is missing",
+)
+def test_the_mirrored_plugin_imports_the_candidate_components(tmp_path: Path):
+    repo_mirror = mirror_project(tmp_path / "repo")
+    assert package_dir(repo_mirror) == REPO_ROOT / "provider"
+    candidate = _candidate(tmp_path / "candidate")
+    project = mirror_project(tmp_path / "project", candidate)
+    package = package_dir(project)
+    assert package == project / "provider"
+    assert not package.is_symlink()
+    assert (package / "venv").resolve() == (REPO_ROOT / "provider" / "venv").resolve()
+    cmd = plugin_command(project, plugin.DUMMY_ENGINE)
+    assert cmd == [str(package / "venv" / "bin" / "python"), str(package), plugin.DUMMY_ENGINE]
+    # run it from elsewhere: the import must not depend on the working directory. The repo's
+    # plugin would print its port and serve: read one line, then stop whatever runs.
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    marker, imported = [*line.split(), "", ""][:2]
+    assert marker == "candidate", line
+    assert Path(imported).resolve() == (candidate / "provider" / "server.py").resolve()
 
 
 def test_stack_configs_and_importtime_pattern():
