@@ -2,6 +2,7 @@
 
 import os
 import signal
+import threading
 
 import pulumi
 
@@ -18,7 +19,8 @@ def _stop_quietly(_signum: int, _frame: object) -> None:
 
 def main() -> None:
     """Validate the whole configuration first, then declare the resources."""
-    signal.signal(signal.SIGINT, _stop_quietly)
+    if threading.current_thread() is threading.main_thread():  # not in an Automation API thread
+        signal.signal(signal.SIGINT, _stop_quietly)
     keys = {*pulumi.runtime.get_config_env(), *pulumi.runtime.config.CONFIG.get()}
     try:
         settings, warnings = program_settings(

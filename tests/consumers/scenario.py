@@ -8,6 +8,7 @@ of cn-shenzhen as an ``EventCallback`` too.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable
 
@@ -55,6 +56,10 @@ def run_scenario(stack: CliStack, emulator: EmulatorProcess, write_program: Writ
     assert live_setting(emulator, "cn-beijing").url == BEIJING_URL
     hangzhou = live_setting(emulator, "cn-hangzhou")
     assert (hangzhou.url, hangzhou.auth_enabled) == (HANGZHOU_URL, True)
+    shown = stack.run("stack", "output", "--json").stdout
+    assert hangzhou.auth_key not in shown
+    assert json.loads(shown)["regions"]["cn-beijing"]["url"] == BEIJING_URL  # only keys are secret
+    assert stack.outputs(show_secrets=True)["hangzhouKey"] == hangzhou.auth_key
     assert stack.run("preview", "--expect-no-changes", check=False).returncode == 0
 
     set_live_setting(emulator, "cn-hangzhou", dataclasses.replace(hangzhou, url=CONSOLE_URL))
@@ -82,4 +87,5 @@ def run_scenario(stack: CliStack, emulator: EmulatorProcess, write_program: Writ
     assert live_setting(emulator, "cn-beijing") == BEIJING_BEFORE
     assert live_setting(emulator, "cn-shenzhen") == SHENZHEN_LIVE
     assert live_setting(emulator, "cn-hangzhou").events == ()
+    print(preview)  # the drift preview, for the record (pytest -s)
     return preview

@@ -75,10 +75,9 @@ def types(stack: CliStack) -> set[str]:
     return {r["type"] for r in stack.resources()}
 
 
-def test_dynamic_stack_moves_to_the_native_provider_without_cloud_changes(
-    profile: Any, tmp_path: Path, emulator: EmulatorProcess
-):
-    old = checkout(DYNAMIC_PROVIDER_COMMIT, tmp_path / "v0.1")
+def deployed_with(commit: str, profile: Any, tmp_path: Path) -> tuple[CliStack, Path]:
+    """A stack of CONFIG deployed by the code of ``commit``; its project folder."""
+    old = checkout(commit, tmp_path / commit)
     project = tmp_path / "project"
     project.mkdir()
     use_code(project, old)
@@ -86,6 +85,13 @@ def test_dynamic_stack_moves_to_the_native_provider_without_cloud_changes(
     stack.init()
     stack.write_config(CONFIG)
     stack.run("up", "--yes", "--skip-preview")
+    return stack, project
+
+
+def test_dynamic_stack_moves_to_the_native_provider_without_cloud_changes(
+    profile: Any, tmp_path: Path, emulator: EmulatorProcess
+):
+    stack, project = deployed_with(DYNAMIC_PROVIDER_COMMIT, profile, tmp_path)
     assert "pulumi-python:dynamic/ims:EventCallback" in types(stack)
     key = stack.outputs(show_secrets=True)["regions"]["cn-beijing"]["authKey"]
     before = emulator.control.state()["regions"]
@@ -119,15 +125,8 @@ PLUGINS_PROVIDERS_COMMIT = "c2b2fd8"
 def test_a_plugins_providers_stack_moves_to_the_package_route_without_cloud_changes(
     profile: Any, tmp_path: Path, emulator: EmulatorProcess
 ):
-    old = checkout(PLUGINS_PROVIDERS_COMMIT, tmp_path / "v0.2")
-    assert "plugins" in yaml.safe_load((old / "Pulumi.yaml").read_text())
-    project = tmp_path / "project"
-    project.mkdir()
-    use_code(project, old)
-    stack = CliStack(project, "test", profile)
-    stack.init()
-    stack.write_config(CONFIG)
-    stack.run("up", "--yes", "--skip-preview")
+    stack, project = deployed_with(PLUGINS_PROVIDERS_COMMIT, profile, tmp_path)
+    assert "plugins" in yaml.safe_load((project / "Pulumi.yaml").read_text())
     resources = stack.resources()
     before = emulator.control.state()["regions"]
 
