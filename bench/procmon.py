@@ -25,7 +25,6 @@ PLUGIN = "ims provider plugin"
 HOST_CHECK = "plugin venv check (language host)"
 ROLES: tuple[tuple[str, str], ...] = (
     ("pulumi-language-python-exec", "program"),
-    ("-m components.provider", PLUGIN),
     ("import pulumi.run.plugin", HOST_CHECK),
     ("pip list", "pip list (language host)"),
     ("tests.fakes.alicloud", "alicloud test double"),

@@ -58,9 +58,6 @@ def test_process_roles(tmp_path: Path):
     repo_plugin = f"{repo_package}/venv/bin/python {repo_package} 127.0.0.1:40123"
     assert procmon.classify(repo_plugin) == "ims provider plugin"
     assert procmon.classify(f"/bin/cat {package} x") == "other"
-    assert procmon.classify("/x/.venv/bin/python -m components.provider 127.0.0.1:1") == (
-        "ims provider plugin"
-    )
     check = "/x/provider/venv/bin/python -c import pulumi.run.plugin"
     assert procmon.classify(check) == "plugin venv check (language host)"
     host = "/c/bin/pulumi-language-python 127.0.0.1:38293"
