@@ -5,7 +5,8 @@ type, description, bounds, default and secret flag; enums hold their allowed val
 these tables come the package schema (:mod:`components.provider.schema`), the camelCase <->
 snake_case mapping of queue attributes (:data:`components.core.compare.QUEUE_ATTRIBUTES`),
 the bounds the stack config and the provider's ``check`` enforce
-(:class:`components.core.models.QueueConfig`) and the secret outputs of the resources.
+(:class:`components.core.models.QueueConfig`), the secret outputs of the resources and their
+type tokens.
 
 The allowed values of the stack config's choices are the ``Literal`` types here (mypy needs
 them spelled out); the event names come from :data:`components.core.events.CATALOGUE`.
@@ -32,6 +33,13 @@ Primitive = Literal["string", "integer", "boolean", "any"]
 Container = Literal["", "array", "map"]
 
 DEFAULT_ROLE_NAME = "AliyunICEDefaultRole"
+PACKAGE = "ims"
+"""The package's name: the first part of its type tokens and the provider's config namespace."""
+
+
+def token(name: str) -> str:
+    """The type token of the package's resource or type ``name`` (``ims:index:<name>``)."""
+    return f"{PACKAGE}:index:{name}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,16 @@ class Resource:
     inputs: tuple[Field, ...]
     outputs: tuple[Field, ...] = ()
     component: bool = False
+
+    @property
+    def token(self) -> str:
+        """The resource's type token (``ims:index:<name>``)."""
+        return token(self.name)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The schema names of its secret inputs and outputs, in table order."""
+        return secret_names((*self.inputs, *self.outputs))
 
 
 def _enum(
