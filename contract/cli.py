@@ -12,6 +12,7 @@ from components.aliyun.credentials import describe_source, resolve_credentials
 from components.aliyun.endpoints import Transport, TransportError
 from components.aliyun.errors import CredentialError
 from components.aliyun.retry import RetryPolicy
+from components.aliyun.runtime import prepare
 from contract.plan import load_plan, plan_json, render
 from contract.restore import RecordError, RestoreRecord, restore_and_clear
 from contract.session import (
@@ -95,5 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
+    prepare()
     status: int = args.handler(args)
     return status

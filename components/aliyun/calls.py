@@ -6,26 +6,12 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from components.aliyun.errors import CloudError, redact, to_cloud_error
+from components.aliyun.errors import CloudError, to_cloud_error
 from components.aliyun.retry import RetryPolicy, RetryStats, call_with_retry
 
 T = TypeVar("T")
 
 logger = logging.getLogger("ims_callbacks.aliyun")
-
-
-class _RedactRequestLines(logging.Filter):
-    """urllib3 logs each request line at DEBUG, query string included; RPC-style calls carry
-    their parameters there (the AuthKey of SetEventCallback), so strip it before it is emitted.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = ()
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_RedactRequestLines())
 
 
 def invoke(

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import SplitResult, urlsplit
 
+from components.aliyun import runtime
 from components.core.regions import ice_host, mns_open_host
 from components.core.settings import EMULATOR_ENV
 
@@ -173,9 +174,7 @@ def sdk_config(
     """
     from alibabacloud_tea_openapi.utils_models import Config  # noqa: PLC0415
 
-    from components.aliyun import tls  # noqa: PLC0415 - it imports the SDK's HTTP core
-
-    tls.install()
+    runtime.sdk_loaded()
     timeouts = timeouts or Timeouts()
     host = regional_host(product, region)
     config = Config(

@@ -19,8 +19,6 @@ import certifi
 from darabonba import core
 
 _lock = threading.Lock()
-DARABONBA_GET_ADAPTER = core.DaraCore.get_adapter
-"""darabonba's own builder, kept so tests can compare what it builds with what we share."""
 
 
 @functools.cache

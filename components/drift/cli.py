@@ -100,7 +100,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     # The key derivation (CPU, without the GIL) overlaps the SDK import (CPU, with the GIL).
     start_key_derivations(project, names, env)
     from components.aliyun.endpoints import Transport, TransportError  # noqa: PLC0415
+    from components.aliyun.runtime import prepare  # noqa: PLC0415
     from components.drift.check import check  # noqa: PLC0415
+
+    prepare()
 
     try:
         if args.emulator:

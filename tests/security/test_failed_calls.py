@@ -20,6 +20,7 @@ from components.aliyun.endpoints import Timeouts, Transport
 from components.aliyun.errors import CloudError
 from components.aliyun.ice import IceClient
 from components.aliyun.retry import RetryPolicy
+from components.aliyun.runtime import prepare
 from components.core.callback import CallbackSetting
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.faults import FaultKind
@@ -107,6 +108,7 @@ def test_timed_out_set_does_not_echo_the_key(
 def test_debug_logging_of_every_logger_does_not_echo_the_key(
     client: IceClient, emulator: EmulatorProcess, caplog: pytest.LogCaptureFixture
 ):
+    prepare()  # as every entry point does: it filters urllib3's request lines
     caplog.set_level(logging.DEBUG)  # root: urllib3 included
     emulator.control.add_fault("forbidden", operation="SetEventCallback")
     with pytest.raises(CloudError) as info:
