@@ -1,11 +1,7 @@
 """``ims:index:CallbackQueue``: an MNS queue IMS delivers callbacks to (ID ``<region>/<name>``).
 
-``create`` tags the queue with its owner stack. A queue left by an interrupted ``pulumi up``
-(created, not recorded) is taken back on the rerun; a queue made by anybody else is refused,
-never taken over, and never updated or deleted. ``read`` reports the live attributes, so
-``pulumi refresh`` shows a queue changed or deleted in the console, and imports an existing
-queue (``pulumi import ims:index:CallbackQueue <name> <region>/<queue>``). Tags can only be
-set at CreateQueue: changing them later is refused in ``check`` with the two ways out.
+The queue carries its owner stack's tag: only a queue with this stack's tag is taken back,
+updated or deleted. Tags are set only at CreateQueue, so ``check`` refuses a change of them.
 """
 
 from __future__ import annotations
@@ -25,16 +21,10 @@ from components.core.regions import REGION_IDS
 from components.core.schema_fields import CALLBACK_QUEUE, QUEUE_ATTRIBUTE_FIELDS
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
-from components.provider.properties import (
-    Plain,
-    Unknown,
-    has_unknowns,
-    plain_map,
-    without_dynamic_keys,
-    wrap_map,
-)
-from components.pulumi_layer.resources import QUEUE_TYPE as TYPE
+from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map
+from components.pulumi_layer.migration import without_dynamic_keys
 
+TYPE = CALLBACK_QUEUE.token
 REPLACE_PROPERTIES = ("region", "queueName")
 _CONFIG_KEYS = {
     f.name: QueueConfig.model_fields[f.snake].alias or f.snake

@@ -1,16 +1,7 @@
 """``ims:index:EventCallback``: one region's IMS event-callback setting (its ID is the region).
 
-- ``check`` is static (no API call): every problem becomes a ``CheckFailure`` on its property,
-  defaults are filled, and a missing auth key is generated from the engine's random seed (kept
-  across later checks, so it never churns).
-- ``diff`` compares the inputs with the stored state through :func:`components.core.compare.
-  compare`, the rule the drift check uses too, and returns a detailed diff per field. With
-  ``refresh: always`` (Pulumi.yaml) the stored state is the live setting just read, so a plain
-  ``pulumi preview`` shows console edits as ``~ url: "<live>" => "<desired>"``.
-- ``create`` refuses to overwrite a setting the stack does not own (unless ``adopt``), also in
-  preview, and records what was there (``previous``, secret) for ``onDelete: restore``.
-- ``read`` serves ``pulumi refresh`` and ``pulumi import`` with the live setting as outputs
-  and inputs, shaped like the program's inputs, so nothing shows as a phantom diff.
+``check`` and ``diff`` make no API call; ``create`` refuses a setting the stack does not own
+(unless ``adopt``) and records it for ``onDelete: restore``; ``read`` serves refresh and import.
 """
 
 from __future__ import annotations
@@ -30,24 +21,16 @@ from components.core.compare import FieldDiff, compare, compared_fields
 from components.core.events import normalize_events
 from components.core.regions import REGION_IDS
 from components.core.rules import check_auth_key, check_callback_url, check_event, check_queue_name
-from components.core.schema_fields import ON_DELETE_ENUM
+from components.core.schema_fields import EVENT_CALLBACK, ON_DELETE_ENUM, Field
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
-from components.provider.properties import (
-    Plain,
-    Unknown,
-    has_unknowns,
-    plain_map,
-    without_dynamic_keys,
-    wrap_map,
-)
-from components.pulumi_layer.resources import CALLBACK_SECRETS
-from components.pulumi_layer.resources import CALLBACK_TYPE as TYPE
+from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map
+from components.pulumi_layer.migration import without_dynamic_keys
 
+TYPE = EVENT_CALLBACK.token
 AUTH_KEY_LENGTH = 24
-REGION = "cn-shanghai"  # stands in for an unknown region while the rest is checked
-BEHAVIOUR_PROPERTIES = ("adopt", "onDelete", "checkQueue")
-"""Inputs that change only what the provider does later: a change updates the state alone."""
+FIELDS = tuple(f for f in (*EVENT_CALLBACK.inputs, *EVENT_CALLBACK.outputs) if f.name != "previous")
+"""The fields of :class:`CallbackInputs`: every property but the recorded ``previous``."""
 
 
 @dataclass(frozen=True)
@@ -69,35 +52,16 @@ class CallbackInputs:
     @classmethod
     def from_properties(cls, props: Mapping[str, Any]) -> CallbackInputs:
         """From checked inputs or stored outputs (missing keys take their defaults)."""
-        return cls(
-            region=str(props.get("region") or ""),
-            callback_type=str(props.get("callbackType") or ""),
-            url=str(props.get("url") or ""),
-            queue_name=str(props.get("queueName") or ""),
-            events=normalize_events(props.get("events") or ()),
-            auth_enabled=bool(props.get("authEnabled")),
-            auth_key=str(props.get("authKey") or ""),
-            auth_key_generated=bool(props.get("authKeyGenerated")),
-            adopt=bool(props.get("adopt")),
-            on_delete=str(props.get("onDelete") or "restore"),
-            check_queue=bool(props.get("checkQueue")),
-        )
+        return cls(**{f.snake: _value(f, props.get(f.name)) for f in FIELDS})
 
     def to_properties(self) -> Plain:
         """The checked inputs as properties (``authKey`` is made secret when wrapped)."""
-        return {
-            "region": self.region,
-            "callbackType": self.callback_type,
-            "url": self.url,
-            "queueName": self.queue_name,
-            "events": list(self.events),
-            "authEnabled": self.auth_enabled,
-            "authKey": self.auth_key,
-            "authKeyGenerated": self.auth_key_generated,
-            "adopt": self.adopt,
-            "onDelete": self.on_delete,
-            "checkQueue": self.check_queue,
-        }
+        return {f.name: getattr(self, f.snake) for f in FIELDS} | {"events": list(self.events)}
+
+    def behaviour(self) -> dict[str, bool | str]:
+        """The inputs that change only what the provider does later (a change of them
+        updates the state alone)."""
+        return {"adopt": self.adopt, "onDelete": self.on_delete, "checkQueue": self.check_queue}
 
     def setting(self) -> CallbackSetting:
         """The callback setting these inputs ask for."""
@@ -124,6 +88,15 @@ class CallbackInputs:
             auth_enabled=live.auth_enabled if "authEnabled" in fields else self.auth_enabled,
             auth_key=live.auth_key if self.callback_type == "HTTP" else self.auth_key,
         )
+
+
+def _value(field: Field, value: Any) -> Any:
+    """A property's value as :class:`CallbackInputs` holds it (``None`` -> its default)."""
+    if field.container == "array":
+        return normalize_events(value or ())
+    if field.type == "boolean":
+        return bool(value)
+    return str(value or field.default or "")
 
 
 def generate_auth_key(seed: bytes = b"", length: int = AUTH_KEY_LENGTH) -> str:
@@ -167,11 +140,11 @@ def _static_failures(news: Mapping[str, Any]) -> list[p.CheckFailure]:
     """Every input problem that needs no API call (unknown values are not judged)."""
     known = {k: v for k, v in news.items() if not isinstance(v, Unknown)}
     failures: list[p.CheckFailure] = []
-    region, kind = known.get("region", REGION), known.get("callbackType", "HTTP")
-    if region not in REGION_IDS:
+    kind = known.get("callbackType", "HTTP")
+    if "region" in known and known["region"] not in REGION_IDS:
         regions = ", ".join(sorted(REGION_IDS))
         failures.append(
-            p.CheckFailure("region", f"unknown IMS region {region!r}; one of {regions}")
+            p.CheckFailure("region", f"unknown IMS region {known['region']!r}; one of {regions}")
         )
     if kind not in CALLBACK_TYPES:
         allowed = " or ".join(CALLBACK_TYPES)
@@ -210,7 +183,7 @@ def check(request: p.CheckRequest) -> p.CheckResponse:
         inputs = replace(
             inputs, auth_key=generate_auth_key(request.random_seed), auth_key_generated=True
         )
-    return p.CheckResponse(inputs=wrap_map(inputs.to_properties(), CALLBACK_SECRETS))
+    return p.CheckResponse(inputs=wrap_map(inputs.to_properties(), EVENT_CALLBACK.secrets))
 
 
 def diff(request: p.DiffRequest) -> p.DiffResponse:
@@ -230,13 +203,8 @@ def diff(request: p.DiffRequest) -> p.DiffResponse:
     desired = CallbackInputs.from_properties(news)
     stored = CallbackInputs.from_properties(olds)
     changed = [d.field for d in compare(desired.setting(), stored.setting())]
-    changed += [
-        name
-        for name in BEHAVIOUR_PROPERTIES
-        if bool(olds.get(name)) != bool(news.get(name)) and name != "onDelete"
-    ]
-    if stored.on_delete != desired.on_delete:
-        changed.append("onDelete")
+    before = stored.behaviour()
+    changed += [name for name, value in desired.behaviour().items() if before[name] != value]
     update = p.PropertyDiff(p.PropertyDiffKind.UPDATE, input_diff=False)
     return p.DiffResponse(
         changes=bool(changed),
@@ -265,7 +233,7 @@ def refusal(region: str, live: CallbackSetting, drift: tuple[FieldDiff, ...]) ->
 
 
 def _outputs(inputs: CallbackInputs, previous: Any) -> dict[str, Any]:
-    return wrap_map(inputs.to_properties() | {"previous": previous}, CALLBACK_SECRETS)
+    return wrap_map(inputs.to_properties() | {"previous": previous}, EVENT_CALLBACK.secrets)
 
 
 def _recorded(live: CallbackSetting) -> Plain | None:
@@ -346,7 +314,9 @@ async def read(cloud: Cloud, request: p.ReadRequest) -> p.ReadResponse:
         # writes) never hold it; it is in the outputs, secret.
         stored_key = "" if not stored else plain_map(request.inputs).get("authKey")
         inputs = replace(inputs, auth_key=str(stored_key or ""))
-    return p.ReadResponse(region, properties, wrap_map(inputs.to_properties(), CALLBACK_SECRETS))
+    return p.ReadResponse(
+        region, properties, wrap_map(inputs.to_properties(), EVENT_CALLBACK.secrets)
+    )
 
 
 async def delete(cloud: Cloud, request: p.DeleteRequest) -> None:

@@ -9,14 +9,6 @@ from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
 Plain = dict[str, Any]
 
-DYNAMIC_ONLY = ("__provider", "drift")
-"""Keys of the dynamic resources the native ones replace (docs/migration.md): dropped on sight."""
-
-
-def without_dynamic_keys(values: Mapping[str, Any]) -> Plain:
-    """``values`` without :data:`DYNAMIC_ONLY` keys (state or inputs of a migrated stack)."""
-    return {k: v for k, v in values.items() if k not in DYNAMIC_ONLY}
-
 
 class Unknown:
     """An input not known yet (preview, before a dependency is created)."""
@@ -47,19 +39,13 @@ def plain_map(values: Mapping[str, PropertyValue]) -> Plain:
     return {k: plain(v) for k, v in values.items()}
 
 
-def has_unknowns(values: Mapping[str, Any]) -> bool:
-    """True if any value (at any depth) is unknown."""
-
-    def walk(value: Any) -> bool:
-        if isinstance(value, Unknown):
-            return True
-        if isinstance(value, Mapping):
-            return any(walk(v) for v in value.values())
-        if isinstance(value, list):
-            return any(walk(v) for v in value)
-        return False
-
-    return walk(values)
+def has_unknowns(value: Any) -> bool:
+    """True if ``value`` is unknown or holds an unknown value (at any depth)."""
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, list):
+        return any(has_unknowns(item) for item in value)
+    return isinstance(value, Unknown)
 
 
 def wrap(value: Any, *, secret: bool = False) -> PropertyValue:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from types import ModuleType
+from typing import Protocol
 
 from pulumi.provider.experimental import provider as p
 
+from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK, IMS_CALLBACKS, PACKAGE
 from components.core.settings import retry_attempts
 from components.provider import callback_queue, event_callback
 from components.provider.cloud import CREDENTIAL_SETTINGS, Cloud
@@ -14,17 +15,42 @@ from components.provider.component import construct
 from components.provider.errors import ResourceError
 from components.provider.properties import plain
 from components.provider.refresh_watch import RefreshWatch
-from components.provider.schema import PACKAGE, schema_json
-from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
+from components.provider.schema import schema_json
 
-HANDLERS: dict[str, ModuleType] = {CALLBACK_TYPE: event_callback, QUEUE_TYPE: callback_queue}
+
+class ResourceHandler(Protocol):
+    """A custom resource's RPCs: what its module (``event_callback``, ``callback_queue``) has."""
+
+    def check(self, request: p.CheckRequest, /) -> p.CheckResponse:
+        """Static input checks (no API call)."""
+
+    def diff(self, request: p.DiffRequest, /) -> p.DiffResponse:
+        """Stored state against the inputs (no API call)."""
+
+    async def create(self, cloud: Cloud, request: p.CreateRequest, /) -> p.CreateResponse:
+        """Create (in preview: call nothing that writes)."""
+
+    async def read(self, cloud: Cloud, request: p.ReadRequest, /) -> p.ReadResponse:
+        """Refresh or import."""
+
+    async def update(self, cloud: Cloud, request: p.UpdateRequest, /) -> p.UpdateResponse:
+        """Apply changed inputs."""
+
+    async def delete(self, cloud: Cloud, request: p.DeleteRequest, /) -> None:
+        """Delete."""
+
+
+HANDLERS: dict[str, ResourceHandler] = {
+    EVENT_CALLBACK.token: event_callback,
+    CALLBACK_QUEUE.token: callback_queue,
+}
 SETTINGS = ("emulator", "retryAttempts", *CREDENTIAL_SETTINGS)
 
 Warn = Callable[[str], Awaitable[None]]
 """Show a warning in the CLI's output (the engine's ``Log``)."""
 
 
-def _handler(qualified_type: str) -> ModuleType:
+def _handler(qualified_type: str) -> ResourceHandler:
     """The module for a resource type (a URN's type carries its parents' types before ``$``)."""
     type_token = qualified_type.rsplit("$", 1)[-1]
     try:
@@ -71,32 +97,27 @@ class ImsProvider(p.Provider):
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         """Static input checks of the resource's type (no API call)."""
-        result: p.CheckResponse = _handler(request.type).check(request)
-        return result
+        return _handler(request.type).check(request)
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         """Detailed per-property diff of stored state against inputs (no API call)."""
         notice = self.refresh.diffed(request.urn)
         if notice and self._warn is not None:
             await self._warn(notice)
-        result: p.DiffResponse = _handler(request.type).diff(request)
-        return result
+        return _handler(request.type).diff(request)
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         """Create (in preview: check what a create would meet, and call nothing that writes)."""
-        result: p.CreateResponse = await _handler(request.type).create(self.cloud, request)
-        return result
+        return await _handler(request.type).create(self.cloud, request)
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         """Refresh or import from the live state."""
         self.refresh.read(request.urn)
-        result: p.ReadResponse = await _handler(request.type).read(self.cloud, request)
-        return result
+        return await _handler(request.type).read(self.cloud, request)
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         """Apply changed inputs."""
-        result: p.UpdateResponse = await _handler(request.type).update(self.cloud, request)
-        return result
+        return await _handler(request.type).update(self.cloud, request)
 
     async def delete(self, request: p.DeleteRequest) -> None:
         """Delete, restore or retain, as the resource says."""
@@ -104,6 +125,6 @@ class ImsProvider(p.Provider):
 
     async def construct(self, request: p.ConstructRequest) -> p.ConstructResponse:
         """Build the ``ImsCallbacks`` component for a program in another language."""
-        if request.resource_type != COMPONENT_TYPE:
+        if request.resource_type != IMS_CALLBACKS.token:
             raise ResourceError(f"the ims provider has no component {request.resource_type!r}")
         return await construct(request)

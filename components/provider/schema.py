@@ -11,29 +11,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from components.core.schema_fields import (
+    PACKAGE,
     RESOURCES,
     EnumType,
     Field,
     ObjectType,
     Primitive,
     Resource,
+    token,
     types_of,
 )
 from components.provider.cloud import CREDENTIAL_SETTINGS
 from components.version import VERSION
-
-PACKAGE = "ims"
 
 _SECRET_SETTINGS = frozenset({"secretKey", "securityToken"})
 
 
 def _string(description: str, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "description": description, **extra}
-
-
-def token(name: str) -> str:
-    """The package token of a resource or type named ``name`` (``ims:index:<name>``)."""
-    return f"{PACKAGE}:index:{name}"
 
 
 def _reference(kind: Primitive | EnumType | ObjectType) -> dict[str, Any]:
@@ -113,7 +108,7 @@ def schema() -> dict[str, Any]:
         "description": "Alibaba Cloud Intelligent Media Services (ICE) event callbacks.",
         "config": {"variables": config},
         "provider": {"description": "The ims provider.", "inputProperties": config},
-        "resources": {token(r.name): _resource(r) for r in RESOURCES},
+        "resources": {r.token: _resource(r) for r in RESOURCES},
         "types": {
             token(kind.name): _type(kind)
             for kind in types_of(field for r in RESOURCES for field in (*r.inputs, *r.outputs))

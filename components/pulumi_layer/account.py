@@ -9,11 +9,11 @@ import pulumi
 from pulumi_alicloud import Provider
 from pulumi_alicloud.ram import Role
 
+from components.core.schema_fields import IMS_CALLBACKS
 from components.core.settings import StackSettings
+from components.pulumi_layer.migration import OLD_ACCOUNT_TYPE, with_old_type
 from components.pulumi_layer.region import Grant, RegionCallbacks
-from components.pulumi_layer.resources import COMPONENT_TYPE
 
-OLD_COMPONENT_TYPE = "ims-callbacks:index:ImsCallbacks"
 IMS_SERVICE = "ice.aliyuncs.com"
 RAM_REGION = "cn-hangzhou"
 """RAM is global (ram.aliyuncs.com); the alicloud provider still wants a region. A fixed one
@@ -46,10 +46,7 @@ class ImsCallbacks(pulumi.ComponentResource):
         self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         """Declare the optional IMS role and one region component per configured region."""
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=OLD_COMPONENT_TYPE)])
-        )
-        super().__init__(COMPONENT_TYPE, name, None, opts)
+        super().__init__(IMS_CALLBACKS.token, name, None, with_old_type(OLD_ACCOUNT_TYPE, opts))
         grant = self._grant(name, settings)
         self.regions = {
             r.region: RegionCallbacks(

@@ -9,11 +9,13 @@ from typing import Any
 import pulumi
 from pulumi_alicloud.ram import Policy, RolePolicyAttachment
 
+from components.core.schema_fields import token
 from components.core.settings import RegionSettings
-from components.pulumi_layer.resources import REGION_COMPONENT_TYPE as COMPONENT_TYPE
+from components.pulumi_layer.migration import OLD_REGION_TYPE, with_old_type
 from components.pulumi_layer.resources import CallbackQueue, EventCallback
 
-OLD_COMPONENT_TYPE = "ims-callbacks:index:RegionCallbacks"
+TYPE = token("RegionCallbacks")
+"""Only the Python component declares it (as ImsCallbacks' child), so it is not in the schema."""
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,7 @@ class RegionCallbacks(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the queue (unless existing), the grant (unless skipped) and the setting."""
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=OLD_COMPONENT_TYPE)])
-        )
-        super().__init__(COMPONENT_TYPE, name, None, opts)
+        super().__init__(TYPE, name, None, with_old_type(OLD_REGION_TYPE, opts))
         child = pulumi.ResourceOptions(parent=self)
         depends: list[pulumi.Resource] = []
         queue = settings.queue

@@ -1,9 +1,4 @@
-"""The ``ims`` provider's resources as the Python program declares them.
-
-Each alias names the dynamic resource of the same name that stacks deployed before the native
-provider hold (docs/migration.md): the engine moves it to the new type and provider in place,
-with no call to the cloud.
-"""
+"""The ``ims`` provider's custom resources as the Python program declares them."""
 
 from __future__ import annotations
 
@@ -14,17 +9,13 @@ import pulumi
 from components.core.compare import queue_values
 from components.core.models import QueueSettings
 from components.core.ownership import owner_value
-from components.core.schema_fields import EVENT_CALLBACK, secret_names
+from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK
 from components.core.settings import RegionSettings
-
-COMPONENT_TYPE = "ims:index:ImsCallbacks"
-REGION_COMPONENT_TYPE = "ims:index:RegionCallbacks"
-CALLBACK_TYPE = "ims:index:EventCallback"
-QUEUE_TYPE = "ims:index:CallbackQueue"
-DYNAMIC_CALLBACK_TYPE = "pulumi-python:dynamic/ims:EventCallback"
-DYNAMIC_QUEUE_TYPE = "pulumi-python:dynamic/mns:CallbackQueue"
-CALLBACK_SECRETS = secret_names((*EVENT_CALLBACK.inputs, *EVENT_CALLBACK.outputs))
-"""The EventCallback properties kept secret (``authKey``, ``previous``)."""
+from components.pulumi_layer.migration import (
+    DYNAMIC_CALLBACK_TYPE,
+    DYNAMIC_QUEUE_TYPE,
+    with_old_type,
+)
 
 
 def queue_properties(region: str, queue: QueueSettings, owner: str) -> dict[str, Any]:
@@ -61,14 +52,9 @@ class EventCallback(pulumi.CustomResource):
             "previous": None,
             "authKeyGenerated": None,
         }
-        opts = pulumi.ResourceOptions.merge(
-            opts,
-            pulumi.ResourceOptions(
-                additional_secret_outputs=list(CALLBACK_SECRETS),
-                aliases=[pulumi.Alias(type_=DYNAMIC_CALLBACK_TYPE)],
-            ),
-        )
-        super().__init__(CALLBACK_TYPE, name, props, opts)
+        secrets = pulumi.ResourceOptions(additional_secret_outputs=list(EVENT_CALLBACK.secrets))
+        opts = with_old_type(DYNAMIC_CALLBACK_TYPE, pulumi.ResourceOptions.merge(opts, secrets))
+        super().__init__(EVENT_CALLBACK.token, name, props, opts)
 
 
 class CallbackQueue(pulumi.CustomResource):
@@ -85,7 +71,5 @@ class CallbackQueue(pulumi.CustomResource):
     ) -> None:
         """Declare the queue; it is tagged as created by this project and stack."""
         owner = owner_value(pulumi.get_project(), pulumi.get_stack())
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=DYNAMIC_QUEUE_TYPE)])
-        )
-        super().__init__(QUEUE_TYPE, name, queue_properties(region, queue, owner), opts)
+        opts = with_old_type(DYNAMIC_QUEUE_TYPE, opts)
+        super().__init__(CALLBACK_QUEUE.token, name, queue_properties(region, queue, owner), opts)

@@ -16,19 +16,18 @@ import pytest
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 
+from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK, IMS_CALLBACKS
 from components.provider.properties import plain_map, wrap_map
 from components.provider.provider import ImsProvider
-from components.pulumi_layer.resources import (
-    CALLBACK_TYPE,
-    COMPONENT_TYPE,
-    QUEUE_TYPE,
-    REGION_COMPONENT_TYPE,
-)
+from components.pulumi_layer.region import TYPE as REGION_COMPONENT_TYPE
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess, start_emulator
 from tests.hermetic import hermetic_env
 
 T = TypeVar("T")
+CALLBACK_TYPE = EVENT_CALLBACK.token
+QUEUE_TYPE = CALLBACK_QUEUE.token
+COMPONENT_TYPE = IMS_CALLBACKS.token
 __all__ = ["hermetic_env"]
 
 

@@ -23,10 +23,18 @@ from components.core.models import QueueSettings
 from components.core.ownership import OWNER_TAG, owner_value, with_owner
 from components.provider.errors import ResourceError
 from components.provider.provider import ImsProvider
-from components.pulumi_layer.resources import QUEUE_TYPE, queue_properties
+from components.pulumi_layer.resources import queue_properties
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess
-from tests.provider.conftest import configured, props, run, secret_keys, unwrap, urn
+from tests.provider.conftest import (
+    QUEUE_TYPE,
+    configured,
+    props,
+    run,
+    secret_keys,
+    unwrap,
+    urn,
+)
 
 REGION = "cn-shanghai"
 OTHER_REGION = "cn-beijing"

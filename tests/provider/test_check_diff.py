@@ -18,13 +18,14 @@ from components.core.models import QueueSettings
 from components.core.rules import auth_key_problems
 from components.provider.event_callback import AUTH_KEY_LENGTH
 from components.provider.provider import ImsProvider
-from components.pulumi_layer.resources import CALLBACK_TYPE, QUEUE_TYPE
 from components.pulumi_layer.resources import queue_properties as program_queue_properties
 from tests.provider.conftest import (
+    CALLBACK_TYPE,
     CALLBACK_URN,
     EVENTS,
     KEY,
     QUEUE,
+    QUEUE_TYPE,
     QUEUE_URN,
     http_inputs,
     mns_inputs,

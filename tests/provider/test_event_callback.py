@@ -33,10 +33,10 @@ from components.core.rules import auth_key_problems
 from components.provider.errors import ResourceError, user_error
 from components.provider.provider import ImsProvider
 from components.provider.schema import VERSION
-from components.pulumi_layer.resources import CALLBACK_TYPE
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess
 from tests.provider.conftest import (
+    CALLBACK_TYPE,
     EVENTS,
     HTTP_REGION,
     KEY,

@@ -24,13 +24,21 @@ from components.core.schema_fields import (
     EnumType,
     Field,
     ObjectType,
+    token,
     types_of,
 )
 from components.provider.event_callback import CallbackInputs
 from components.provider.provider import ImsProvider
-from components.provider.schema import schema, schema_json, token
-from components.pulumi_layer.resources import CALLBACK_TYPE, COMPONENT_TYPE, QUEUE_TYPE
-from tests.provider.conftest import QUEUE, QUEUE_URN, props, run
+from components.provider.schema import schema, schema_json
+from tests.provider.conftest import (
+    CALLBACK_TYPE,
+    COMPONENT_TYPE,
+    QUEUE,
+    QUEUE_TYPE,
+    QUEUE_URN,
+    props,
+    run,
+)
 
 METASCHEMA = Path(__file__).parent / "data" / "pulumi-package-metaschema.json"
 SCHEMA = schema()

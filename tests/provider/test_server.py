@@ -21,9 +21,8 @@ from components.provider.errors import ResourceError
 from components.provider.provider import ImsProvider
 from components.provider.schema import VERSION
 from components.provider.server import CleanErrorServicer
-from components.pulumi_layer.resources import CALLBACK_TYPE
 from emulator.testing import REPO_ROOT
-from tests.provider.conftest import CALLBACK_URN, run, urn
+from tests.provider.conftest import CALLBACK_TYPE, CALLBACK_URN, run, urn
 
 
 class AbortedError(Exception):

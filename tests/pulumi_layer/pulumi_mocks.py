@@ -20,12 +20,8 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
-from components.pulumi_layer.resources import (
-    CALLBACK_TYPE,
-    COMPONENT_TYPE,
-    QUEUE_TYPE,
-    REGION_COMPONENT_TYPE,
-)
+from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK, IMS_CALLBACKS
+from components.pulumi_layer.region import TYPE as REGION_COMPONENT_TYPE
 
 PROJECT = "ims-callbacks"
 STACK = "test"
@@ -33,10 +29,10 @@ STACK = "test"
 ROLE = "alicloud:ram/role:Role"
 POLICY = "alicloud:ram/policy:Policy"
 ATTACHMENT = "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment"
-QUEUE = QUEUE_TYPE
+QUEUE = CALLBACK_QUEUE.token
 ALICLOUD_PROVIDER = "pulumi:providers:alicloud"
-CALLBACK = CALLBACK_TYPE
-ACCOUNT = COMPONENT_TYPE
+CALLBACK = EVENT_CALLBACK.token
+ACCOUNT = IMS_CALLBACKS.token
 REGION = REGION_COMPONENT_TYPE
 RAM_TYPES = frozenset({ROLE, POLICY, ATTACHMENT})
 GENERATED_KEY = "MockGenerated0Key"

@@ -20,10 +20,13 @@ import pytest
 
 from components.core.errors import ConfigError
 from components.core.settings import StackSettings, load_settings
-from components.pulumi_layer.account import OLD_COMPONENT_TYPE as OLD_ACCOUNT_TYPE
 from components.pulumi_layer.account import ImsCallbacks
-from components.pulumi_layer.region import OLD_COMPONENT_TYPE as OLD_REGION_TYPE
-from components.pulumi_layer.resources import DYNAMIC_CALLBACK_TYPE, DYNAMIC_QUEUE_TYPE
+from components.pulumi_layer.migration import (
+    DYNAMIC_CALLBACK_TYPE,
+    DYNAMIC_QUEUE_TYPE,
+    OLD_ACCOUNT_TYPE,
+    OLD_REGION_TYPE,
+)
 from tests.pulumi_layer.pulumi_mocks import (
     ACCOUNT,
     ALICLOUD_PROVIDER,

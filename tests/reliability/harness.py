@@ -34,9 +34,9 @@ from components.aliyun.mns import MnsClient
 from components.aliyun.retry import RetryPolicy
 from components.core.callback import CallbackSetting
 from components.core.compare import compare
+from components.core.schema_fields import EVENT_CALLBACK
 from components.core.settings import load_settings
 from components.drift.cli import main as drift_main
-from components.pulumi_layer.resources import CALLBACK_TYPE
 from devtools.engine import EngineProfile
 from devtools.stack import CliStack, make_project
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
@@ -204,7 +204,7 @@ class Scenario:
         state = self.export_with_secrets()
         keys: dict[str, str] = {}
         for resource in state["deployment"].get("resources") or []:
-            if resource["type"] != CALLBACK_TYPE:
+            if resource["type"] != EVENT_CALLBACK.token:
                 continue
             outputs = resource.get("outputs") or {}
             key = _plain_secret(outputs.get("authKey"))
@@ -254,7 +254,7 @@ class Scenario:
         regions = {
             str(r.get("id"))
             for r in deployment.get("resources") or []
-            if r["type"] == CALLBACK_TYPE and r.get("id")
+            if r["type"] == EVENT_CALLBACK.token and r.get("id")
         }
         return regions, len(deployment.get("pending_operations") or [])
 
