@@ -1,9 +1,8 @@
 """Serve :class:`ImsProvider` over gRPC, with user errors as one clean line.
 
-The SDK's servicer turns every exception into a message with a Python traceback. Ours, a
-refusal or a failed cloud call, is the whole message: :class:`CleanErrorServicer` ends the
-call with just its text, so the CLI prints ``error: <one line>`` for the resource. Anything
-else is a bug, and keeps its traceback.
+:class:`CleanErrorServicer` is the SDK's servicer with each RPC that runs the provider's code
+wrapped once: a user error (:mod:`components.provider.errors`) ends the call with its text, so
+the CLI prints ``error: <one line>``; anything else is a bug and keeps the SDK's traceback.
 """
 
 from __future__ import annotations
@@ -11,12 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 import grpc.aio
+from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
@@ -25,54 +26,38 @@ from components.provider.errors import user_error
 from components.provider.provider import ImsProvider
 from components.version import VERSION
 
-Rpc = Callable[[Any, Any], Awaitable[Any]]
+Rpc = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+
+CLEAN_RPCS = ("Check", "Diff", "Create", "Read", "Update", "Delete", "Configure", "Construct")
+"""The ``ProviderServicer`` methods that run the provider's code, so may raise a user error."""
 
 
-async def _clean(rpc: Rpc, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-    """Run ``rpc``; end the call with just the message of a user error."""
-    try:
-        return await rpc(request, context)
-    except Exception as exc:
-        error = user_error(exc)
-        if error is None:
-            raise
-        await context.abort(grpc.StatusCode.UNKNOWN, str(error))
+def _clean(rpc: Rpc) -> Rpc:
+    """``rpc``, ending the call with just the message of a user error."""
+
+    @functools.wraps(rpc)
+    async def clean(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        try:
+            return await rpc(request, context)
+        except Exception as exc:
+            error = user_error(exc)
+            if error is None:
+                raise
+            await context.abort(grpc.StatusCode.UNKNOWN, str(error))
+
+    return clean
 
 
 class CleanErrorServicer(ProviderServicer):
-    """The SDK's servicer; only the errors of the resource RPCs change."""
+    """The SDK's servicer; only the errors of :data:`CLEAN_RPCS` change."""
 
-    async def Check(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Check, with a user error as one line."""
-        return await _clean(super().Check, request, context)
-
-    async def Diff(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Diff, with a user error as one line."""
-        return await _clean(super().Diff, request, context)
-
-    async def Create(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Create, with a user error as one line."""
-        return await _clean(super().Create, request, context)
-
-    async def Read(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Read, with a user error as one line."""
-        return await _clean(super().Read, request, context)
-
-    async def Update(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Update, with a user error as one line."""
-        return await _clean(super().Update, request, context)
-
-    async def Delete(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Delete, with a user error as one line."""
-        return await _clean(super().Delete, request, context)
-
-    async def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Configure, with a user error as one line."""
-        return await _clean(super().Configure, request, context)
-
-    async def Construct(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
-        """Construct, with a user error as one line."""
-        return await _clean(super().Construct, request, context)
+    def __init__(
+        self, args: list[str], version: str, provider: p.Provider, engine_address: str
+    ) -> None:
+        """As the SDK's servicer, with each of :data:`CLEAN_RPCS` wrapped by :func:`_clean`."""
+        super().__init__(args, version, provider, engine_address)
+        for name in CLEAN_RPCS:
+            setattr(self, name, _clean(getattr(self, name)))
 
 
 def main(argv: list[str] | None = None) -> None:

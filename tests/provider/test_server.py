@@ -6,21 +6,26 @@ The servicer's RPCs are called directly with protobuf requests and a fake gRPC c
 
 from __future__ import annotations
 
+import inspect
+import re
 import subprocess
 import sys
+from importlib.metadata import version
 from typing import Any
 
 import grpc
 import pytest
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.runtime.proto import provider_pb2
+from pulumi.provider.experimental.server import ProviderServicer
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.aliyun.errors import CloudError, CredentialError
-from components.provider.errors import ResourceError
+from components.provider.errors import ResourceError, user_error
 from components.provider.provider import ImsProvider
 from components.provider.schema import VERSION
-from components.provider.server import CleanErrorServicer
+from components.provider.server import CLEAN_RPCS, CleanErrorServicer
 from emulator.testing import REPO_ROOT
 from tests.provider.conftest import CALLBACK_TYPE, CALLBACK_URN, run, urn
 
@@ -63,6 +68,9 @@ REQUESTS = {
     "Configure": provider_pb2.ConfigureRequest(),
 }
 
+SDK_CHECKED = "3.272.0"
+"""The pulumi SDK whose internals ``components/provider/server.py`` was checked against."""
+
 USER_ERRORS = {
     "refusal": ResourceError("cn-shanghai already has an IMS callback setting; use adopt"),
     "cloud": CloudError(
@@ -104,6 +112,31 @@ def test_a_bug_keeps_propagating_with_its_trace(rpc):
     assert context.aborted == []
     assert "File " in str(caught.value), "the SDK's trace is kept for a bug"
     assert caught.value.__context__ is bug
+
+
+def test_the_sdk_internals_the_server_relies_on_are_those_of_the_checked_version():
+    """An SDK upgrade fails here first. Re-check what server.py relies on, then move
+    ``SDK_CHECKED``: the private ``_GRPC_CHANNEL_OPTIONS`` (the SDK's own server options), the
+    ``ProviderServicer`` RPC names it wraps, and that the SDK re-raises a provider error as a
+    new exception whose ``__context__`` is the original (where ``user_error`` finds it)."""
+    pinned = re.search(
+        r"^pulumi==(\S+)$", (REPO_ROOT / "provider" / "requirements.txt").read_text(), re.M
+    )
+    assert (version("pulumi"), pinned and pinned[1]) == (SDK_CHECKED, SDK_CHECKED), (
+        f"pulumi SDK changed from {SDK_CHECKED}: re-check components/provider/server.py"
+    )
+    assert "grpc.max_receive_message_length" in dict(_GRPC_CHANNEL_OPTIONS)
+    assert set(REQUESTS) == set(CLEAN_RPCS) - {"Construct"}  # Construct needs an engine
+    for name in CLEAN_RPCS:
+        assert hasattr(provider_pb2_grpc.ResourceProviderServicer, name), name
+        assert inspect.iscoroutinefunction(vars(ProviderServicer)[name]), name
+    error = ResourceError("refused")
+    sdk = ProviderServicer([], VERSION, FailingProvider(error), engine_address="127.0.0.1:1")
+    with pytest.raises(Exception, match="refused") as caught:
+        run(sdk.Create(REQUESTS["Create"], FakeContext()))
+    assert caught.value is not error
+    assert caught.value.__context__ is error
+    assert user_error(caught.value) is error
 
 
 def test_the_real_provider_s_refusal_of_an_unknown_type_is_one_line():
