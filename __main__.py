@@ -7,7 +7,7 @@ import threading
 import pulumi
 
 from components.core.errors import ConfigError
-from components.core.settings import program_settings
+from components.core.stack_config import program_settings
 from components.pulumi_layer.account import ImsCallbacks
 
 

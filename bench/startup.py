@@ -32,7 +32,7 @@ BASELINE_IMPORTS = "import pulumi, pulumi.runtime"
 PROGRAM_IMPORTS = (
     "import os, pulumi, pulumi.runtime\n"
     "from components.core.errors import ConfigError\n"
-    "from components.core.settings import load_settings\n"
+    "from components.core.stack_config import load_settings\n"
     "from components.pulumi_layer.account import ImsCallbacks\n"
 )
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")

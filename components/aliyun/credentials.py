@@ -42,18 +42,25 @@ if TYPE_CHECKING:
 
 SESSION_NAME = "ims-callbacks"
 
-CONFIG_KEYS: tuple[str, ...] = tuple(
-    f"alicloud:{key}"
-    for key in (
-        "accessKey",
-        "secretKey",
-        "securityToken",
-        "profile",
-        "sharedCredentialsFile",
-        "ecsRoleName",
-    )
+CREDENTIAL_SETTINGS: tuple[str, ...] = (
+    "accessKey",
+    "secretKey",
+    "securityToken",
+    "profile",
+    "sharedCredentialsFile",
+    "ecsRoleName",
 )
-"""Every stack config key the chain reads (a provider's ``configure`` should pass them all)."""
+"""Every setting the chain reads, by name: ``alicloud:<name>`` in the chain's config, and the
+same ``ims:<name>`` as the ``ims`` provider's own settings."""
+
+
+def chain_config(settings: Mapping[str, str]) -> dict[str, str]:
+    """Credential settings by name (the provider's ``ims:<name>``) as the chain's config
+    (``alicloud:<name>``); unset and empty ones are left out."""
+    return {
+        f"alicloud:{name}": value for name in CREDENTIAL_SETTINGS if (value := settings.get(name))
+    }
+
 
 OPTIONS_HELP = (
     "stack config alicloud:accessKey + alicloud:secretKey (pulumi config set --secret);"
@@ -151,7 +158,7 @@ def _find_profile(name: str | None, cli_file: Path, ini_file: Path, what: str) -
 
 def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
     def cfg(key: str) -> str | None:
-        assert f"alicloud:{key}" in CONFIG_KEYS  # noqa: S101 - keep CONFIG_KEYS complete
+        assert key in CREDENTIAL_SETTINGS  # noqa: S101 - keep CREDENTIAL_SETTINGS complete
         return config.get(f"alicloud:{key}") or None
 
     def var(name: str) -> str | None:

@@ -137,6 +137,14 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
+def failure_line(exc: Exception, secrets: Iterable[str] = ()) -> str:
+    """One line to show for a failed call, with ``secrets`` hidden: a :class:`CloudError` as
+    it reads (redacted already, its fix kept), anything else redacted as SDK text is."""
+    if isinstance(exc, CloudError):
+        return redact_secrets(str(exc), secrets)
+    return redact(f"{type(exc).__name__}: {exc}", secrets)
+
+
 def _transport_cause(exc: BaseException) -> BaseException | None:
     """The requests-level exception behind an SDK transport failure, if that is what ``exc`` is.
 

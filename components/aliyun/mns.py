@@ -10,7 +10,7 @@ from components.aliyun.calls import invoke, require_success
 from components.aliyun.errors import CloudError
 from components.aliyun.regional import RegionalClient
 from components.core.compare import queue_attributes
-from components.core.settings import QueueSettings
+from components.core.models import QueueSettings
 
 if TYPE_CHECKING:
     from alibabacloud_mns_open20220119.client import Client as MnsSdk
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 QUEUE_NOT_EXIST = "QueueNotExist"
 QUEUE_ALREADY_EXIST = "QueueAlreadyExist"
-_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,7 @@ def _attribute_args(settings: QueueSettings) -> dict[str, Any]:
 
 
 class MnsClient(RegionalClient["MnsSdk"]):
-    """Queue management for one region (see :class:`RegionalClient`).
-
-    The SDK is imported where it is used, not with this module (N2 in docs/performance.md).
-    """
+    """Queue management for one region (see :class:`RegionalClient`)."""
 
     product = "mns-open"
 
@@ -178,22 +174,3 @@ class MnsClient(RegionalClient["MnsSdk"]):
             "DeleteQueue", lambda: self._client().delete_queue(request)
         )
         return data is not None
-
-    def _list_page(self, prefix: str, page: int) -> dict[str, Any]:
-        from alibabacloud_mns_open20220119.models import ListQueueRequest  # noqa: PLC0415
-
-        request = ListQueueRequest(queue_name=prefix or None, page_num=page, page_size=_PAGE_SIZE)
-        return self._call("ListQueue", lambda: self._client().list_queue(request))
-
-    def list_queues(self, prefix: str = "") -> list[str]:
-        """Names of the region's queues starting with ``prefix``, sorted (all pages)."""
-        names: set[str] = set()
-        page = 1
-        while True:
-            data = self._list_page(prefix, page)
-            items = data.get("PageData") or []
-            names.update(str(q.get("QueueName", "")) for q in items if isinstance(q, Mapping))
-            if not items or page >= int(data.get("Pages") or 0):
-                break
-            page += 1
-        return sorted(n for n in names if n.startswith(prefix))

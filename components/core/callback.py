@@ -1,7 +1,7 @@
 """CallbackSetting: the normalised value of one region's event-callback configuration.
 
 The same value describes what the stack wants (desired), what GetEventCallback returned
-(live) and what the Pulumi dynamic provider stores (state). Events are always a sorted,
+(live) and what the ``ims`` provider keeps in the Pulumi state. Events are always a sorted,
 de-duplicated tuple, so ordering and duplicates never make two settings differ.
 """
 
@@ -34,11 +34,15 @@ def parse_callback_type(value: object) -> CallbackType | None:
     return text
 
 
-def _switch(value: object) -> bool:
-    """Parse ``AuthSwitch`` (``on``/``off``, any case) or a bool; anything else is off."""
+SWITCH: dict[bool, str] = {True: "on", False: "off"}
+"""``AuthSwitch`` on the wire, and auth in a diff, for auth enabled or not."""
+
+
+def parse_switch(value: object) -> bool:
+    """Parse ``AuthSwitch`` (``on``/``off``, any case, or ``true``) or a bool; else off."""
     if isinstance(value, bool):
         return value
-    return isinstance(value, str) and value.strip().lower() in {"on", "true"}
+    return isinstance(value, str) and value.strip().lower() in {SWITCH[True], "true"}
 
 
 def _ordered(names: list[str]) -> tuple[str, ...]:
@@ -96,7 +100,7 @@ class CallbackSetting:
             url=_text(body.get("CallbackURL")),
             queue_name=_text(body.get("CallbackQueueName")),
             events=parse_event_list(_text(body.get("EventTypeList"))),
-            auth_enabled=_switch(body.get("AuthSwitch")),
+            auth_enabled=parse_switch(body.get("AuthSwitch")),
             auth_key=_text(body.get("AuthKey")),
             wire_order=_ordered(_text(body.get("EventTypeList")).split(",")),
         )
@@ -112,7 +116,7 @@ class CallbackSetting:
             params |= {
                 "CallbackType": "HTTP",
                 "CallbackURL": self.url,
-                "AuthSwitch": "on" if self.auth_enabled else "off",
+                "AuthSwitch": SWITCH[self.auth_enabled],
             }
             if self.auth_enabled and self.auth_key:
                 params["AuthKey"] = self.auth_key
@@ -121,7 +125,7 @@ class CallbackSetting:
         return params
 
     def to_state(self) -> dict[str, Any]:
-        """The camelCase dict the Pulumi dynamic provider stores (contains the key)."""
+        """The camelCase properties the ``ims`` provider keeps in the state (with the key)."""
         return {
             "callbackType": self.callback_type,
             "url": self.url,

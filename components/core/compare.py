@@ -27,9 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.core.callback import CallbackSetting
+from components.core.callback import SWITCH, CallbackSetting
 from components.core.fingerprint import NONE_DISPLAY, fingerprint
-from components.core.schema_fields import QUEUE_ATTRIBUTE_FIELDS, property_names
+from components.core.schema_fields import QUEUE_ATTRIBUTE_FIELDS
+from components.core.schema_types import property_names
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,6 @@ def _events(value: tuple[str, ...]) -> str:
     return ", ".join(value) or NONE_DISPLAY
 
 
-def _switch(value: bool) -> str:
-    return "on" if value else "off"
-
-
 _Getter = Callable[[CallbackSetting], object]
 _Display = Callable[[CallbackSetting], str]
 
@@ -64,7 +61,7 @@ _FIELDS: dict[str, tuple[_Getter, _Display]] = {
     "url": (lambda s: s.url, lambda s: _plain(s.url)),
     "queueName": (lambda s: s.queue_name, lambda s: _plain(s.queue_name)),
     "events": (lambda s: frozenset(s.events), lambda s: _events(s.events)),
-    "authEnabled": (lambda s: s.auth_enabled, lambda s: _switch(s.auth_enabled)),
+    "authEnabled": (lambda s: s.auth_enabled, lambda s: SWITCH[s.auth_enabled]),
     "authKey": (lambda s: s.auth_key, lambda s: fingerprint(s.auth_key)),
 }
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from components.core.paths import Loc, format_path
 
 NAMESPACE = "ims-callbacks"
 
@@ -56,3 +58,19 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return "\n".join([self.headline(), *(f"  {line}" for line in self.shown_problems())])
+
+
+@dataclass
+class ConfigReport:
+    """Problems and warnings collected while loading, de-duplicated in order."""
+
+    problems: dict[ConfigProblem, None] = field(default_factory=dict)  # an ordered set
+    warnings: dict[ConfigProblem, None] = field(default_factory=dict)
+
+    def problem(self, loc: Loc, message: str) -> None:
+        """Record a problem at ``loc`` (a path in the ``ims-callbacks`` namespace)."""
+        self.problems[ConfigProblem(format_path(loc), message)] = None
+
+    def warn(self, loc: Loc, message: str) -> None:
+        """Record a warning at ``loc``."""
+        self.warnings[ConfigProblem(format_path(loc), message)] = None

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from components.core.rules import check_auth_key, check_event, check_tags
-from components.core.schema_fields import Bounds
+from components.core.schema_types import Bounds
 
 
 def describe(value: object) -> str:

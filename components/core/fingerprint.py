@@ -17,6 +17,8 @@ from collections.abc import Iterable
 _DOMAIN = b"ims-callbacks/auth-key\x00"
 NONE_DISPLAY = "(none)"
 REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 4
+"""Shorter "secrets" are not redacted: replacing every ``x`` would garble the whole text."""
 
 
 def fingerprint(secret: str) -> str:
@@ -35,3 +37,8 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+def worth_redacting(secrets: Iterable[str]) -> list[str]:
+    """The secrets of at least :data:`MIN_SECRET_LENGTH` characters."""
+    return [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]

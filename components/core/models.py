@@ -1,7 +1,7 @@
 """Pydantic models of the ``ims-callbacks`` stack config and the resolved settings.
 
 The models check single fields (see :mod:`components.core.fields`); what spans fields or
-regions is checked by :func:`components.core.settings.load_settings`, which turns a valid
+regions is checked by :func:`components.core.stack_config.load_settings`, which turns a valid
 :class:`RegionConfig` into frozen :class:`RegionSettings`.
 """
 
@@ -34,6 +34,8 @@ from components.core.fields import (
 )
 from components.core.rules import check_callback_url, check_queue_name, check_role_name
 from components.core.schema_fields import (
+    DEFAULT_GRANT_MODE,
+    DEFAULT_ON_DELETE,
     DEFAULT_ROLE_NAME,
     DELIVERY_ENUM,
     GRANT_MODE_ENUM,
@@ -49,6 +51,7 @@ _VISIBILITY = QUEUE_BOUNDS["visibility_timeout_seconds"]
 _POLLING = QUEUE_BOUNDS["polling_wait_seconds"]
 _SIZE = QUEUE_BOUNDS["max_message_bytes"]
 _DELAY = QUEUE_BOUNDS["delay_seconds"]
+_DELIVERY = choice(*DELIVERY_ENUM.allowed)
 
 
 class _Model(BaseModel):
@@ -81,14 +84,14 @@ class QueueConfig(_Model):
 class RegionFields(_Model):
     """Every region field, all optional; the base of defaults and regions."""
 
-    delivery: Annotated[Delivery | None, choice(*DELIVERY_ENUM.allowed)] = None
+    delivery: Annotated[Delivery | None, _DELIVERY] = None
     events: EventList | None = None
     allow_insecure_http: Flag = False
     url: str | None = None
     auth: AuthConfig | None = None
     queue: QueueConfig | None = None
     adopt: Flag = False
-    on_delete: Annotated[OnDelete, choice(*ON_DELETE_ENUM.allowed)] = "restore"
+    on_delete: Annotated[OnDelete, choice(*ON_DELETE_ENUM.allowed)] = DEFAULT_ON_DELETE
 
     @field_validator("url")
     @classmethod
@@ -104,14 +107,14 @@ class DefaultsConfig(RegionFields):
 class RegionConfig(RegionFields):
     """``callbacks.regions.<region>`` after the defaults merge."""
 
-    delivery: Annotated[Delivery, choice(*DELIVERY_ENUM.allowed)]
+    delivery: Annotated[Delivery, _DELIVERY]
     events: EventList
 
 
 class GrantSettings(_Model):
     """``callbacks.grant``: how IMS gets permission to write to the MNS queues."""
 
-    mode: Annotated[GrantMode, choice(*GRANT_MODE_ENUM.allowed)] = "attach"
+    mode: Annotated[GrantMode, choice(*GRANT_MODE_ENUM.allowed)] = DEFAULT_GRANT_MODE
     role_name: Annotated[str, AfterValidator(check_role_name)] = DEFAULT_ROLE_NAME
 
 

@@ -28,7 +28,6 @@ MAX_TAGS = 19
 OWNER_TAG = "ims-callbacks-stack"
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 128
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_EVENTS = 100
 """Entries in one region's ``events`` (there are 28 event types; a longer list is a mistake,
 and is rejected before each entry is checked)."""
@@ -192,25 +191,3 @@ def check_tags(tags: Mapping[str, str]) -> dict[str, str]:
                 f"the value of tag {shown!r} must be at most {MAX_TAG_VALUE} characters"
             )
     return dict(sorted(tags.items()))
-
-
-def parse_emulator_url(value: str) -> str:
-    """Validate an emulator address: ``http://<loopback>:<port>``; return it normalised."""
-    fix = "use http://127.0.0.1:<port>, http://localhost:<port> or http://[::1]:<port>"
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"is not a valid address; {fix}") from None
-    if (
-        parts.scheme != "http"
-        or parts.hostname not in LOOPBACK_HOSTS
-        or port is None
-        or parts.username is not None
-        or parts.path not in {"", "/"}
-        or parts.query
-        or parts.fragment
-    ):
-        raise ValueError(f"must be a plain-HTTP loopback address with a port; {fix}")
-    host = f"[{parts.hostname}]" if parts.hostname == "::1" else parts.hostname
-    return f"http://{host}:{port}"

@@ -1,182 +1,41 @@
-"""The fields of every ``ims`` resource and type, written once.
+"""The fields of every ``ims`` resource and type, written once (built from
+:mod:`components.core.schema_types`).
 
-Each :class:`Field` holds a property's schema name (camelCase), its python (snake_case) name,
-type, description, bounds, default and secret flag; enums hold their allowed values. From
-these tables come the package schema (:mod:`components.provider.schema`), the camelCase <->
-snake_case mapping of queue attributes (:data:`components.core.compare.QUEUE_ATTRIBUTES`),
-the bounds the stack config and the provider's ``check`` enforce
-(:class:`components.core.models.QueueConfig`), the secret outputs of the resources and their
-type tokens.
-
-The allowed values of the stack config's choices are the ``Literal`` types here (mypy needs
-them spelled out); the event names come from :data:`components.core.events.CATALOGUE`.
+From these tables come the package schema and its type tokens, the queue attributes a diff
+compares, the bounds and defaults the stack config and the provider's ``check`` enforce, and
+the secret properties. The allowed values of the config's choices are the ``Literal`` types
+here (mypy needs them spelled out); the event names come from the events catalogue.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Literal, get_args
-
-from pydantic.alias_generators import to_snake
+from typing import Literal
 
 from components.core.callback import CallbackType
 from components.core.events import CATALOGUE
 from components.core.regions import REGION_IDS
 from components.core.rules import AUTH_KEY_MAX, AUTH_KEY_MIN, MAX_TAGS, MAX_URL_BYTES, QUEUE_PREFIX
+from components.core.schema_types import (
+    Bounds,
+    EnumType,
+    EnumValue,
+    Field,
+    ObjectType,
+    Resource,
+    enum_of,
+)
 
 Delivery = Literal["mns", "http"]
 OnDelete = Literal["restore", "reset", "retain"]
 GrantMode = Literal["attach", "create-role", "skip"]
-Primitive = Literal["string", "integer", "boolean", "any"]
-Container = Literal["", "array", "map"]
-
+DEFAULT_ON_DELETE: OnDelete = "restore"
+DEFAULT_GRANT_MODE: GrantMode = "attach"
 DEFAULT_ROLE_NAME = "AliyunICEDefaultRole"
-PACKAGE = "ims"
-"""The package's name: the first part of its type tokens and the provider's config namespace."""
-
-
-def token(name: str) -> str:
-    """The type token of the package's resource or type ``name`` (``ims:index:<name>``)."""
-    return f"{PACKAGE}:index:{name}"
-
-
-@dataclass(frozen=True)
-class EnumValue:
-    """One allowed value; ``deprecated`` is the deprecation message, if any."""
-
-    value: str
-    description: str
-    deprecated: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The SDK identifier: the value in PascalCase (``create-role`` -> ``CreateRole``)."""
-        return "".join(part[:1].upper() + part[1:] for part in self.value.split("-"))
-
-
-@dataclass(frozen=True)
-class EnumType:
-    """A string enum of the package (``ims:index:<name>``)."""
-
-    name: str
-    description: str
-    values: tuple[EnumValue, ...]
-
-    @property
-    def allowed(self) -> tuple[str, ...]:
-        """The allowed values, in table order."""
-        return tuple(v.value for v in self.values)
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """The range of a whole-number field, its unit (for messages) and its default."""
-
-    low: int
-    high: int
-    unit: str
-    default: int
-
-
-@dataclass(frozen=True)
-class Field:
-    """One property: schema name, type (``container`` of ``type``), description and rules."""
-
-    name: str
-    type: Primitive | EnumType | ObjectType
-    description: str
-    container: Container = ""
-    attr: str = ""
-    """The python name where it is not the snake_case of ``name``."""
-    bounds: Bounds | None = None
-    default: str | bool | None = None
-    secret: bool = False
-    required: bool = False
-
-    @property
-    def snake(self) -> str:
-        """The python (snake_case) name."""
-        return self.attr or to_snake(self.name)
-
-    @property
-    def doc(self) -> str:
-        """The description with the bounds and the default, as the schema shows it."""
-        if (b := self.bounds) is not None:
-            return f"{self.description} From {b.low} to {b.high} {b.unit}; default {b.default}."
-        if self.default is not None:
-            return f"{self.description} Default: {json.dumps(self.default)}."
-        return self.description
-
-
-@dataclass(frozen=True)
-class ObjectType:
-    """An object type of the package (``ims:index:<name>``)."""
-
-    name: str
-    description: str
-    fields: tuple[Field, ...]
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A resource or component: its inputs and the outputs it adds to them."""
-
-    name: str
-    description: str
-    inputs: tuple[Field, ...]
-    outputs: tuple[Field, ...] = ()
-    component: bool = False
-
-    @property
-    def token(self) -> str:
-        """The resource's type token (``ims:index:<name>``)."""
-        return token(self.name)
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """The schema names of its secret inputs and outputs, in table order."""
-        return secret_names((*self.inputs, *self.outputs))
-
-
-def _enum(
-    name: str, description: str, literal: object, descriptions: Mapping[str, str]
-) -> EnumType:
-    """An enum whose values are the ``Literal`` type's, described by ``descriptions``."""
-    values = get_args(literal)
-    if set(values) != set(descriptions):
-        raise ValueError(f"{name}: describe exactly {values}, not {tuple(descriptions)}")
-    return EnumType(name, description, tuple(EnumValue(v, descriptions[v]) for v in values))
-
-
-def property_names(fields: Iterable[Field]) -> dict[str, str]:
-    """Schema name -> python name, in table order."""
-    return {f.name: f.snake for f in fields}
-
-
-def secret_names(fields: Iterable[Field]) -> tuple[str, ...]:
-    """The schema names of the secret fields, in table order."""
-    return tuple(f.name for f in fields if f.secret)
-
-
-def types_of(fields: Iterable[Field]) -> Iterator[EnumType | ObjectType]:
-    """Every enum and object type ``fields`` use, at any depth, each once, depth first."""
-    seen: set[str] = set()
-    pending = list(fields)
-    while pending:
-        kind = pending.pop(0).type
-        if isinstance(kind, str) or kind.name in seen:
-            continue
-        seen.add(kind.name)
-        yield kind
-        if isinstance(kind, ObjectType):
-            pending[:0] = kind.fields
 
 
 # --- enums -------------------------------------------------------------------------------
 
-DELIVERY_ENUM = _enum(
+DELIVERY_ENUM = enum_of(
     "Delivery",
     "Where IMS delivers a region's events.",
     Delivery,
@@ -185,13 +44,13 @@ DELIVERY_ENUM = _enum(
         "http": "IMS posts each event to an HTTP(S) URL.",
     },
 )
-CALLBACK_TYPE_ENUM = _enum(
+CALLBACK_TYPE_ENUM = enum_of(
     "CallbackType",
     "The callback type of an IMS callback setting (its CallbackType).",
     CallbackType,
     {"HTTP": "Events are posted to a URL.", "MNS": "Events are written to an MNS queue."},
 )
-ON_DELETE_ENUM = _enum(
+ON_DELETE_ENUM = enum_of(
     "OnDelete",
     "What happens to a region's callback setting when the stack deletes it.",
     OnDelete,
@@ -201,7 +60,7 @@ ON_DELETE_ENUM = _enum(
         "retain": "Leave the live setting as it is.",
     },
 )
-GRANT_MODE_ENUM = _enum(
+GRANT_MODE_ENUM = enum_of(
     "GrantMode",
     "How IMS is allowed to write to the MNS queues.",
     GrantMode,
@@ -329,14 +188,19 @@ REGION = ObjectType(
             "Take over a setting the stack does not own (it is put back on destroy).",
             default=False,
         ),
-        Field("onDelete", ON_DELETE_ENUM, "What destroy does with the setting.", default="restore"),
+        Field(
+            "onDelete",
+            ON_DELETE_ENUM,
+            "What destroy does with the setting.",
+            default=DEFAULT_ON_DELETE,
+        ),
     ),
 )
 GRANT = ObjectType(
     "Grant",
     "How IMS gets permission to write to the MNS queues.",
     (
-        Field("mode", GRANT_MODE_ENUM, "How the grant is made.", default="attach"),
+        Field("mode", GRANT_MODE_ENUM, "How the grant is made.", default=DEFAULT_GRANT_MODE),
         Field(
             "roleName",
             "string",
@@ -412,7 +276,12 @@ EVENT_CALLBACK = Resource(
             "boolean",
             "Take over a setting the stack does not own (it is recorded and put back on delete).",
         ),
-        Field("onDelete", ON_DELETE_ENUM, "What delete does with the setting.", default="restore"),
+        Field(
+            "onDelete",
+            ON_DELETE_ENUM,
+            "What delete does with the setting.",
+            default=DEFAULT_ON_DELETE,
+        ),
         Field(
             "checkQueue",
             "boolean",

@@ -1,6 +1,6 @@
 """The read-only drift check: stack files vs. the live settings and queues, read in parallel.
 
-Each stack is validated with :func:`components.core.settings.load_settings` (the program's
+Each stack is validated with :func:`components.core.stack_config.load_settings` (the program's
 own models) and each region compared with :mod:`components.core.compare` (the provider's own
 comparison): one GetEventCallback per region, and one GetQueueAttributes per queue the stack
 creates, the reads ``pulumi preview`` makes. A region with a failed read is reported as
@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 from alibabacloud_credentials.client import Client as CredentialClient
 
-from components.aliyun.credentials import CONFIG_KEYS as CREDENTIAL_KEYS
-from components.aliyun.credentials import resolve_credentials
+from components.aliyun.credentials import CREDENTIAL_SETTINGS, chain_config, resolve_credentials
 from components.aliyun.endpoints import Timeouts, Transport, TransportError
-from components.aliyun.errors import CloudError, CredentialError, redact
+from components.aliyun.errors import CredentialError, failure_line
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient, QueueAttributes
 from components.aliyun.retry import RetryPolicy
@@ -26,23 +25,18 @@ from components.core.callback import CallbackSetting
 from components.core.compare import compare, compared_fields, display, queue_changes, queue_values
 from components.core.errors import NAMESPACE, ConfigError
 from components.core.fingerprint import fingerprint
-from components.core.fingerprint import redact as redact_secrets
 from components.core.models import QueueSettings, RegionSettings
-from components.core.report import (
+from components.core.provider_settings import EMULATOR_KEY, RETRY_ATTEMPTS_KEY, retry_attempts
+from components.core.schema_types import PACKAGE
+from components.core.stack_config import load_settings
+from components.drift.passphrase import PASSPHRASE_ENV, is_secure
+from components.drift.report import (
     DriftReport,
     FieldReport,
     RegionReport,
     RegionStatus,
     StackReport,
 )
-from components.core.settings import (
-    EMULATOR_KEY,
-    PROVIDER_NAMESPACE,
-    RETRY_ATTEMPTS_KEY,
-    load_settings,
-    retry_attempts,
-)
-from components.drift.passphrase import PASSPHRASE_ENV, is_secure
 from components.drift.stackfile import (
     Project,
     StackConfig,
@@ -171,19 +165,19 @@ class _Stack:
 
 
 def _credential_config(stack: StackConfig) -> dict[str, str]:
-    """The stack file's credential settings as ``alicloud:<name>``; the ``ims:`` provider's
-    own settings (what `pulumi up` uses) win over the ``alicloud:`` ones."""
-    config: dict[str, str] = {}
-    for prefix in ("alicloud:", f"{PROVIDER_NAMESPACE}:"):
+    """The stack file's credential settings for the chain; the ``ims:`` provider's own
+    settings (what `pulumi up` uses) win over the ``alicloud:`` ones."""
+    settings: dict[str, str] = {}
+    for namespace in ("alicloud", PACKAGE):
         for key, value in stack.config.items():
-            name = key.removeprefix(prefix)
-            if not key.startswith(prefix) or f"alicloud:{name}" not in CREDENTIAL_KEYS:
+            prefix, _, name = key.partition(":")
+            if prefix != namespace or name not in CREDENTIAL_SETTINGS:
                 continue
             if is_secure(value):
                 raise CredentialError(f"{key} is encrypted in the stack file ({stack.remedy})")
             if isinstance(value, str):
-                config[f"alicloud:{name}"] = value
-    return config
+                settings[name] = value
+    return chain_config(settings)
 
 
 def _prepare(
@@ -271,10 +265,8 @@ def check(
             if queue_name:
                 return fetch_queue(region, queue_name, reach)
             return fetch(region, reach)
-        except CloudError as exc:  # already one redacted line: hide secrets, keep its Fix
-            return redact_secrets(str(exc), secrets)
         except Exception as exc:  # one region's failure must not hide the others
-            return redact(f"{type(exc).__name__}: {exc}", secrets)
+            return failure_line(exc, secrets)
 
     results: dict[tuple[str, str, str], _Read] = {}
     if jobs:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from components.core.fingerprint import redact
-from components.core.report import EXIT_ERROR, summary_line
-from components.core.settings import EMULATOR_ENV
+from components.core.provider_settings import EMULATOR_ENV
 from components.drift.render import FORMATS, render
+from components.drift.report import EXIT_ERROR, summary_line
 from components.drift.stackfile import (
     Project,
     StackFileError,

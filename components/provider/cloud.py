@@ -14,18 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from components.aliyun.credentials import CONFIG_KEYS as ALICLOUD_KEYS
-from components.aliyun.credentials import resolve_credentials
+from components.aliyun.credentials import chain_config, resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
 from components.aliyun.retry import RetryPolicy
-from components.core.settings import retry_attempts
+from components.core.provider_settings import retry_attempts
 
 T = TypeVar("T")
-
-CREDENTIAL_SETTINGS: tuple[str, ...] = tuple(k.split(":", 1)[1] for k in ALICLOUD_KEYS)
-"""Provider settings (``ims:<name>``) that feed the credential chain as ``alicloud:<name>``."""
 
 _WORKERS = 16  # enough for every region of a stack at once; the calls only wait on the network
 
@@ -41,13 +37,6 @@ class Cloud:
         compare=False,
     )
 
-    def _credentials_config(self) -> dict[str, str]:
-        return {
-            f"alicloud:{name}": value
-            for name in CREDENTIAL_SETTINGS
-            if (value := self.settings.get(name))
-        }
-
     def retry(self) -> RetryPolicy:
         """The retry policy; ``ims:retryAttempts`` caps the attempts per call (default 10)."""
         return RetryPolicy.with_attempts(retry_attempts(self.settings.get("retryAttempts")))
@@ -58,12 +47,12 @@ class Cloud:
 
     def ice(self, region: str) -> IceClient:
         """A fresh ICE client for ``region`` (credentials resolved now, from config and env)."""
-        credentials = resolve_credentials(self._credentials_config())
+        credentials = resolve_credentials(chain_config(self.settings))
         return IceClient(region, credentials, self.transport(), self.retry())
 
     def mns(self, region: str) -> MnsClient:
         """A fresh MNS management client for ``region``."""
-        credentials = resolve_credentials(self._credentials_config())
+        credentials = resolve_credentials(chain_config(self.settings))
         return MnsClient(region, credentials, self.transport(), self.retry())
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:

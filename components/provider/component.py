@@ -16,8 +16,10 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from components.core.errors import ConfigError
-from components.core.schema_fields import REGION_OUTPUT, Field
-from components.core.settings import CALLBACKS_KEY, StackSettings, load_settings
+from components.core.models import StackSettings
+from components.core.schema_fields import REGION_OUTPUT
+from components.core.schema_types import Field
+from components.core.stack_config import CALLBACKS_KEY, load_settings
 from components.provider.properties import plain, wrap
 
 

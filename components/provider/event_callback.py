@@ -21,7 +21,8 @@ from components.core.compare import FieldDiff, compare, compared_fields
 from components.core.events import normalize_events
 from components.core.regions import REGION_IDS
 from components.core.rules import check_auth_key, check_callback_url, check_event, check_queue_name
-from components.core.schema_fields import EVENT_CALLBACK, ON_DELETE_ENUM, Field
+from components.core.schema_fields import EVENT_CALLBACK, ON_DELETE_ENUM
+from components.core.schema_types import Field
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
 from components.provider.properties import Plain, Unknown, has_unknowns, plain_map, wrap_map

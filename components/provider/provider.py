@@ -7,10 +7,12 @@ from typing import Protocol
 
 from pulumi.provider.experimental import provider as p
 
-from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK, IMS_CALLBACKS, PACKAGE
-from components.core.settings import retry_attempts
+from components.aliyun.credentials import CREDENTIAL_SETTINGS
+from components.core.provider_settings import retry_attempts
+from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK, IMS_CALLBACKS
+from components.core.schema_types import PACKAGE
 from components.provider import callback_queue, event_callback
-from components.provider.cloud import CREDENTIAL_SETTINGS, Cloud
+from components.provider.cloud import Cloud
 from components.provider.component import construct
 from components.provider.errors import ResourceError
 from components.provider.properties import plain

@@ -10,9 +10,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from components.core.schema_fields import (
+from components.aliyun.credentials import CREDENTIAL_SETTINGS
+from components.core.schema_fields import RESOURCES
+from components.core.schema_types import (
     PACKAGE,
-    RESOURCES,
     EnumType,
     Field,
     ObjectType,
@@ -21,7 +22,6 @@ from components.core.schema_fields import (
     token,
     types_of,
 )
-from components.provider.cloud import CREDENTIAL_SETTINGS
 from components.version import VERSION
 
 _SECRET_SETTINGS = frozenset({"secretKey", "securityToken"})

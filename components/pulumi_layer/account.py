@@ -9,8 +9,8 @@ import pulumi
 from pulumi_alicloud import Provider
 from pulumi_alicloud.ram import Role
 
+from components.core.models import StackSettings
 from components.core.schema_fields import IMS_CALLBACKS
-from components.core.settings import StackSettings
 from components.pulumi_layer.migration import OLD_ACCOUNT_TYPE, with_old_type
 from components.pulumi_layer.region import Grant, RegionCallbacks
 

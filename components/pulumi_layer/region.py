@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 from pulumi_alicloud.ram import Policy, RolePolicyAttachment
 
-from components.core.schema_fields import token
-from components.core.settings import RegionSettings
+from components.core.models import RegionSettings
+from components.core.schema_types import token
 from components.pulumi_layer.migration import OLD_REGION_TYPE, with_old_type
 from components.pulumi_layer.resources import CallbackQueue, EventCallback
 

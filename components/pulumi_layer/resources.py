@@ -7,10 +7,9 @@ from typing import Any
 import pulumi
 
 from components.core.compare import queue_values
-from components.core.models import QueueSettings
+from components.core.models import QueueSettings, RegionSettings
 from components.core.ownership import owner_value
 from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK
-from components.core.settings import RegionSettings
 from components.pulumi_layer.migration import (
     DYNAMIC_CALLBACK_TYPE,
     DYNAMIC_QUEUE_TYPE,

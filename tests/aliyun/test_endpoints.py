@@ -70,18 +70,6 @@ def test_emulator_url_must_be_plain_loopback(url: str) -> None:
         Transport(emulator=url)
 
 
-def test_custom_endpoint_https_only(credential: CredentialClient) -> None:
-    config = sdk_config(
-        "ice", "cn-beijing", credential, Transport(allow_custom_endpoint="https://gw.corp:8443")
-    )
-    assert (config.endpoint, config.protocol) == ("gw.corp:8443", "HTTPS")
-    for url in ("http://10.1.2.3", "http://127.0.0.1:9000", "ftp://gw.corp"):
-        with pytest.raises(TransportError):
-            Transport(allow_custom_endpoint=url)
-    with pytest.raises(TransportError, match="mutually exclusive"):
-        Transport(emulator="http://127.0.0.1:1", allow_custom_endpoint="https://gw.corp")
-
-
 @pytest.mark.parametrize(
     "region",
     [

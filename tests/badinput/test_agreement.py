@@ -15,7 +15,7 @@ import pytest
 
 from components.core.callback import CallbackSetting
 from components.core.errors import ConfigError
-from components.core.settings import program_settings
+from components.core.stack_config import program_settings
 from components.drift.check import check
 from components.drift.stackfile import load_project
 from components.drift.yamlv3 import YamlError

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from components.core.errors import MAX_SHOWN_PROBLEMS, ConfigError
-from components.core.settings import program_settings
+from components.core.stack_config import program_settings
 from components.drift.yamlv3 import YamlError
 from tests.badinput.corpus import Case, all_cases, cli_config
 

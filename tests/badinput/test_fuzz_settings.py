@@ -20,9 +20,10 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from components.core.errors import ConfigError
 from components.core.events import EVENT_NAMES
 from components.core.regions import REGION_IDS
-from components.core.settings import ConfigError, load_settings
+from components.core.stack_config import load_settings
 
 FUZZ = settings(
     max_examples=250,

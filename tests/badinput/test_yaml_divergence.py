@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from components.core.errors import ConfigError
-from components.core.settings import load_settings
+from components.core.stack_config import load_settings
 from components.drift.stackfile import StackFileError, load_project, read_stack
 from devtools.stack import make_project
 from emulator.testing import EmulatorProcess

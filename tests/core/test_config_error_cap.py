@@ -8,7 +8,7 @@ import pytest
 
 from components.core.errors import MAX_SHOWN_PROBLEMS, ConfigError, ConfigProblem
 from components.core.rules import MAX_EVENTS
-from components.core.settings import load_settings
+from components.core.stack_config import load_settings
 
 
 def error_with(count: int) -> ConfigError:

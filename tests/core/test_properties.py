@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from components.core.callback import CallbackSetting
 from components.core.compare import compare
+from components.core.errors import ConfigError
 from components.core.events import (
     EVENT_NAMES,
     normalize_events,
     parse_event_list,
 )
 from components.core.regions import REGION_IDS
-from components.core.settings import ConfigError, load_settings
+from components.core.stack_config import load_settings
 
 SETTINGS = settings(
     max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]

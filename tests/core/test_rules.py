@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from components.core.provider_settings import parse_emulator_url
 from components.core.rules import (
     MAX_QUEUE_NAME,
     auth_key_problems,
@@ -14,7 +15,6 @@ from components.core.rules import (
     check_role_name,
     check_tags,
     default_queue_name,
-    parse_emulator_url,
     suggest,
 )
 

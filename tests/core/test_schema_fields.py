@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from components.core.callback import CALLBACK_TYPES
 from components.core.compare import QUEUE_ATTRIBUTES
+from components.core.errors import ConfigError
 from components.core.events import CATALOGUE, EVENT_NAMES
 from components.core.models import (
     AuthConfig,
@@ -35,14 +36,16 @@ from components.core.schema_fields import (
     QUEUE_BOUNDS,
     REGION,
     REGION_OUTPUT,
+)
+from components.core.schema_types import (
     EnumValue,
     ObjectType,
-    _enum,
+    enum_of,
     property_names,
     secret_names,
     types_of,
 )
-from components.core.settings import ConfigError, load_settings
+from components.core.stack_config import load_settings
 
 BOUNDED = [f for f in QUEUE_ATTRIBUTE_FIELDS if f.bounds]
 MODELS: list[tuple[ObjectType, type[BaseModel]]] = [
@@ -219,4 +222,4 @@ def test_enum_value_names_are_pascal_case():
 
 def test_an_enum_must_describe_exactly_its_literal_values():
     with pytest.raises(ValueError, match="describe exactly"):
-        _enum("X", "x", Literal["a", "b"], {"a": "only a"})
+        enum_of("X", "x", Literal["a", "b"], {"a": "only a"})

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 
 from components.core.callback import CallbackSetting
+from components.core.errors import ConfigError
 from components.core.fields import describe
+from components.core.models import GrantSettings
 from components.core.rules import MAX_DEPTH
-from components.core.settings import ConfigError, GrantSettings, load_settings, program_settings
+from components.core.stack_config import load_settings, program_settings
 
 EVENTS = ["FileUploadComplete"]
 URL = "https://hooks.example.com/ims"

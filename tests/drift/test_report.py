@@ -6,13 +6,6 @@ import json
 
 import pytest
 
-from components.core.report import (
-    DriftReport,
-    FieldReport,
-    RegionReport,
-    StackReport,
-    summary_line,
-)
 from components.drift.cli import build_parser
 from components.drift.render import (
     MARKER,
@@ -21,6 +14,13 @@ from components.drift.render import (
     render_json,
     render_markdown,
     render_table,
+)
+from components.drift.report import (
+    DriftReport,
+    FieldReport,
+    RegionReport,
+    StackReport,
+    summary_line,
 )
 from tests.drift.conftest import SCHEMA_FILE, VALIDATOR
 

@@ -229,7 +229,6 @@ EXERCISES: dict[type[Any], dict[str, Exercise]] = {
             lambda c: c.update_queue(_queue(retention=86400)),
         ),
         "delete_queue": (lambda c: c.create_queue(_queue()), lambda c: c.delete_queue(QUEUE)),
-        "list_queues": (_nothing, lambda c: c.list_queues("ice-callback-")),
     },
 }
 

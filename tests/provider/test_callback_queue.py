@@ -26,6 +26,7 @@ from components.provider.provider import ImsProvider
 from components.pulumi_layer.resources import queue_properties
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess
+from tests.aliyun.listing import list_queues
 from tests.provider.conftest import (
     QUEUE_TYPE,
     configured,
@@ -436,4 +437,4 @@ def test_delete_leaves_other_queues_alone(h):
     h.mns().create_queue(replace(SETTINGS, name="neighbour"))
     id_, outs = h.create(inputs())
     h.delete(id_, outs)
-    assert h.mns().list_queues() == ["neighbour"]
+    assert list_queues(h.mns()) == ["neighbour"]

@@ -14,7 +14,7 @@ from pulumi.errors import InputPropertiesError
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from components.core.schema_fields import REGION_OUTPUT
-from components.core.settings import load_settings
+from components.core.stack_config import load_settings
 from components.provider.component import component_settings, region_outputs
 from components.pulumi_layer.account import ImsCallbacks
 from tests.pulumi_layer.pulumi_mocks import GENERATED_KEY, PROJECT, STACK, pulumi_mocks

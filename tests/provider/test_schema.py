@@ -18,15 +18,8 @@ import pytest
 from pulumi.provider.experimental import provider as p
 
 from components.core.events import CATALOGUE
-from components.core.schema_fields import (
-    QUEUE_ATTRIBUTE_FIELDS,
-    RESOURCES,
-    EnumType,
-    Field,
-    ObjectType,
-    token,
-    types_of,
-)
+from components.core.schema_fields import QUEUE_ATTRIBUTE_FIELDS, RESOURCES
+from components.core.schema_types import EnumType, Field, ObjectType, token, types_of
 from components.provider.event_callback import CallbackInputs
 from components.provider.provider import ImsProvider
 from components.provider.schema import schema, schema_json

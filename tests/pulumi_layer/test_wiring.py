@@ -19,7 +19,8 @@ import pulumi
 import pytest
 
 from components.core.errors import ConfigError
-from components.core.settings import StackSettings, load_settings
+from components.core.models import StackSettings
+from components.core.stack_config import load_settings
 from components.pulumi_layer.account import ImsCallbacks
 from components.pulumi_layer.migration import (
     DYNAMIC_CALLBACK_TYPE,

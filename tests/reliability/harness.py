@@ -35,7 +35,7 @@ from components.aliyun.retry import RetryPolicy
 from components.core.callback import CallbackSetting
 from components.core.compare import compare
 from components.core.schema_fields import EVENT_CALLBACK
-from components.core.settings import load_settings
+from components.core.stack_config import load_settings
 from components.drift.cli import main as drift_main
 from devtools.engine import EngineProfile
 from devtools.stack import CliStack, make_project

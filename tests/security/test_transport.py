@@ -2,13 +2,13 @@
 
 Covered there (not repeated): real-cloud Config is HTTPS to ice.<region>.aliyuncs.com with no
 proxy; emulator mode is plain HTTP through a loopback proxy; Transport refuses non-loopback
-or non-plain emulator URLs; custom endpoints must be https; regions that would leave
-aliyuncs.com are refused. Added here, all on loopback:
+or non-plain emulator URLs; regions that would leave aliyuncs.com are refused. Added here, all
+on loopback (a test client sends to a local TLS server instead of the regional host):
 
 * certificate verification is really on: an https endpoint with a self-signed certificate
   fails the TLS handshake, is not retried, and receives no HTTP request (so no credentials),
   also when ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` name that certificate (not consulted);
-* the trust store is the one endpoints.py documents: OpenSSL's default verify paths (the
+* the trust store is the one docs/sdk-clients.md documents: OpenSSL's default verify paths (the
   system store, overridable with ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``) plus certifi. A
   certificate named by ``SSL_CERT_FILE`` or found in ``SSL_CERT_DIR`` is accepted (this is how
   a TLS-inspecting corporate proxy is trusted); the host name is still checked;
@@ -32,6 +32,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from alibabacloud_ice20201109.client import Client as IceSdk
+from alibabacloud_tea_openapi.utils_models import Config
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -45,7 +47,7 @@ from components.aliyun.ice import IceClient
 from components.aliyun.retry import RetryPolicy
 from components.core.callback import CallbackSetting
 from components.core.errors import ConfigError
-from components.core.settings import load_settings
+from components.core.stack_config import load_settings
 
 ACCESS_KEY_ID = "LTAIprobeKeyId0001"
 ACCESS_SECRET = "ProbeAccessSecret0001xyz"
@@ -160,14 +162,21 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+class _IceAt(IceClient):
+    """An IceClient whose requests go over HTTPS to ``endpoint`` (``host:port``) instead of the
+    regional host: the product has no such setting, tests need it for a local TLS server."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__("cn-beijing", credential(), Transport(), ONE_ATTEMPT, Timeouts(2, 2))
+        self._endpoint = endpoint
+
+    def _new_sdk(self, config: Config) -> IceSdk:
+        config.endpoint = self._endpoint
+        return super()._new_sdk(config)
+
+
 def client_for(url: str) -> IceClient:
-    return IceClient(
-        "cn-beijing",
-        credential(),
-        Transport(allow_custom_endpoint=url),
-        ONE_ATTEMPT,
-        Timeouts(2, 2),
-    )
+    return _IceAt(urlsplit(url).netloc)
 
 
 def assert_refused(client: IceClient, requests: list[str]) -> None:

@@ -11,10 +11,10 @@ import json
 from collections.abc import Iterable
 from typing import Literal
 
-from components.core.fingerprint import redact
-from components.core.report import MIN_SECRET_LENGTH, DriftReport, redact_report
+from components.core.fingerprint import redact, worth_redacting
 from components.drift.render.markdown import MARKER, MAX_COMMENT_CHARS, render_markdown
 from components.drift.render.table import render_table
+from components.drift.report import DriftReport, redact_report
 
 __all__ = [
     "FORMATS",
@@ -46,7 +46,7 @@ def render(
     color: bool = False,
 ) -> str:
     """Render ``report`` as ``fmt``, with ``secrets`` redacted before and after rendering."""
-    known = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
+    known = worth_redacting(secrets)
     safe = redact_report(report, known)
     if fmt == "json":
         text = render_json(safe)

@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from components.core.fingerprint import redact
-from components.core.report import (
+from components.core.fingerprint import redact, worth_redacting
+from components.drift.report import (
     LABELS,
-    MIN_SECRET_LENGTH,
     DriftReport,
     RegionReport,
     StackReport,
@@ -169,7 +168,7 @@ def render_markdown(
     details are dropped from the end first, then stack sections, and a note says what was
     cut; the marker and summary always stay. ``secrets`` are redacted before measuring.
     """
-    known = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
+    known = worth_redacting(secrets)
     counts = report.counts
     head = "\n".join(
         [

@@ -10,7 +10,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from components.core.report import (
+from components.drift.report import (
     LABELS,
     DriftReport,
     FieldReport,

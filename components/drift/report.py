@@ -16,12 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
-from components.core.fingerprint import redact
+from components.core.fingerprint import redact, worth_redacting
 
 SCHEMA_VERSION = 1
 EXIT_IN_SYNC, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
-MIN_SECRET_LENGTH = 4
-"""Shorter "secrets" are not redacted: replacing every ``x`` would garble the whole report."""
 
 Status = Literal["in_sync", "drifted", "error"]
 RegionStatus = Literal["in_sync", "drifted", "error", "not_configured"]
@@ -203,8 +201,8 @@ def _map_strings(value: _T, fn: Callable[[str], str]) -> _T:
 
 
 def redact_report(report: DriftReport, secrets: Iterable[str]) -> DriftReport:
-    """``report`` with every known secret (at least 4 characters) replaced by ``[redacted]``."""
-    known = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
+    """``report`` with every known secret worth redacting replaced by ``[redacted]``."""
+    known = worth_redacting(secrets)
     return _map_strings(report, lambda text: redact(text, known)) if known else report
 
 
