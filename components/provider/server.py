@@ -22,6 +22,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
+from components.aliyun.runtime import prepare
 from components.provider.errors import user_error
 from components.provider.provider import ImsProvider
 from components.version import VERSION
@@ -62,6 +63,7 @@ class CleanErrorServicer(ProviderServicer):
 
 def main(argv: list[str] | None = None) -> None:
     """Print the port, then serve until the engine stops us (the SDK's ``main``, our servicer)."""
+    prepare()
     args = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description="the ims Pulumi resource provider")
     parser.add_argument("engine", help="Pulumi engine address")

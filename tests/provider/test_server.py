@@ -22,6 +22,7 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.aliyun.errors import CloudError, CredentialError
+from components.provider import server
 from components.provider.errors import ResourceError, user_error
 from components.provider.provider import ImsProvider
 from components.provider.schema import VERSION
@@ -200,3 +201,11 @@ def test_the_plugin_starts_without_the_cloud_sdks():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def test_main_prepares_the_sdk_runtime_before_serving(monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(server, "prepare", lambda: calls.append("prepare"))
+    monkeypatch.setattr(server.asyncio, "run", lambda serve: calls.append("serve") or serve.close())
+    server.main(["127.0.0.1:1"])
+    assert calls == ["prepare", "serve"]
