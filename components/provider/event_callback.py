@@ -21,7 +21,7 @@ from components.core.compare import FieldDiff, compare, compared_fields
 from components.core.events import normalize_events
 from components.core.regions import REGION_IDS
 from components.core.rules import check_auth_key, check_callback_url, check_event, check_queue_name
-from components.core.schema_fields import EVENT_CALLBACK, ON_DELETE_ENUM
+from components.core.schema_fields import DEFAULT_ON_DELETE, EVENT_CALLBACK, ON_DELETE_ENUM
 from components.core.schema_types import Field
 from components.provider.cloud import Cloud
 from components.provider.errors import ResourceError
@@ -47,7 +47,7 @@ class CallbackInputs:
     auth_key: str = ""
     auth_key_generated: bool = False
     adopt: bool = False
-    on_delete: str = "restore"
+    on_delete: str = DEFAULT_ON_DELETE
     check_queue: bool = False
 
     @classmethod
@@ -159,7 +159,7 @@ def _static_failures(news: Mapping[str, Any]) -> list[p.CheckFailure]:
             failures += _failure(f"events[{index}]", check_event, name)
     if known.get("authKey"):
         failures += _failure("authKey", check_auth_key, known["authKey"])
-    if known.get("onDelete", "restore") not in ON_DELETE_ENUM.allowed:
+    if known.get("onDelete", DEFAULT_ON_DELETE) not in ON_DELETE_ENUM.allowed:
         behaviours = ", ".join(ON_DELETE_ENUM.allowed)
         failures.append(p.CheckFailure("onDelete", f"must be one of {behaviours}"))
     return failures
@@ -323,7 +323,7 @@ async def read(cloud: Cloud, request: p.ReadRequest) -> p.ReadResponse:
 async def delete(cloud: Cloud, request: p.DeleteRequest) -> None:
     """Restore the setting recorded when the stack took over, reset it, or leave it."""
     props = plain_map(request.properties)
-    behaviour = str(props.get("onDelete") or "restore")
+    behaviour = str(props.get("onDelete") or DEFAULT_ON_DELETE)
     if behaviour == "retain":
         return
     client = cloud.ice(request.resource_id)

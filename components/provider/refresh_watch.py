@@ -1,9 +1,7 @@
-"""Say once per run when a diff compares against state that was not read from the cloud.
+"""Say once per run when a diff compares with the last stored state, not the live settings.
 
-The engine calls ``read`` for every resource before diffing only when refresh is on
-(``options: refresh: always`` in Pulumi.yaml, or ``--refresh``); one plugin process serves
-the whole operation. A ``diff`` for a resource this process has not read therefore compares
-the program with the state of the last run, and a console edit stays invisible.
+One plugin process serves a whole operation, and reads every resource before diffing only
+when refresh is on: a ``diff`` of a resource this process has not read means refresh is off.
 """
 
 from __future__ import annotations
