@@ -8,19 +8,21 @@ Two subcommands (docs/pipelines.md explains the set-up on both sides):
     masks it in the log, and exports ``ALIBABA_CLOUD_ROLE_ARN``,
     ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE`` and
     ``ALIBABA_CLOUD_ROLE_SESSION_NAME`` through ``$GITHUB_ENV``. The project's credential chain
-    (components/aliyun/credentials.py, source 5) reads exactly these, so the drift check and
-    the dynamic provider assume the role themselves and refresh as needed.
+    (components/aliyun/credentials.py, source 5) reads exactly these, so the drift check
+    assumes the role itself and refreshes the credentials as needed.
 
 ``run [--output FILE] [--state-credentials auto|never] -- COMMAND...``
-    For ``pulumi`` commands. The bridged ``alicloud`` provider (MNS queue, RAM grant) does not
-    read those three variables unless the program configures ``assumeRoleWithOidc``, so this
+    For ``pulumi`` commands. The bridged ``alicloud`` provider (the RAM grant) does not read
+    those three variables unless the program configures ``assumeRoleWithOidc``, so this
     exchanges the token for STS credentials once (AssumeRoleWithOIDC) and runs COMMAND with
     ``ALICLOUD_ACCESS_KEY`` / ``ALICLOUD_SECRET_KEY`` / ``ALICLOUD_SECURITY_TOKEN`` set for that
-    process only (never written to ``$GITHUB_ENV``). With a ``s3://`` ``PULUMI_BACKEND_URL`` (an
-    OSS bucket through its S3-compatible API) and no ``AWS_ACCESS_KEY_ID`` of its own, the same
-    STS credentials are given to the state backend as ``AWS_*``. COMMAND's output (stdout and
-    stderr, merged) is streamed with every known secret replaced by ``[redacted]`` and, with
-    ``--output``, also written to FILE. The exit code is COMMAND's.
+    process only (never written to ``$GITHUB_ENV``). The ``ims`` provider (callback settings,
+    MNS queues) takes the same credentials: source 2 of the chain comes before the OIDC
+    variables. With a ``s3://`` ``PULUMI_BACKEND_URL`` (an OSS bucket through its
+    S3-compatible API) and no ``AWS_ACCESS_KEY_ID`` of its own, the same STS credentials are
+    given to the state backend as ``AWS_*``. COMMAND's output (stdout and stderr, merged) is
+    streamed with every known secret replaced by ``[redacted]`` and, with ``--output``, also
+    written to FILE. The exit code is COMMAND's.
 
 Only the standard library is needed for ``token``; ``run`` needs ``alibabacloud_credentials``
 (requirements.txt).
