@@ -1,29 +1,5 @@
-"""The credential chain, evaluated at call time (nothing is cached or stored in Pulumi state).
-
-Sources, first match wins:
-
-1. stack config ``alicloud:accessKey`` + ``alicloud:secretKey`` (+ ``alicloud:securityToken``);
-2. env ``ALICLOUD_ACCESS_KEY`` + ``ALICLOUD_SECRET_KEY`` (+ ``ALICLOUD_SECURITY_TOKEN``), as
-   the alicloud Pulumi/Terraform provider reads them;
-3. env ``ALIBABA_CLOUD_ACCESS_KEY_ID`` + ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``
-   (+ ``ALIBABA_CLOUD_SECURITY_TOKEN``);
-4. a named profile: ``alicloud:profile``, else ``ALICLOUD_PROFILE``, else
-   ``ALIBABA_CLOUD_PROFILE``, looked up in the aliyun CLI file (``alicloud:sharedCredentialsFile``
-   / ``ALICLOUD_SHARED_CREDENTIALS_FILE`` / ``~/.aliyun/config.json``), then in
-   ``ALIBABA_CLOUD_CREDENTIALS_FILE`` / ``~/.alibabacloud/credentials.ini``;
-5. OIDC role (RRSA): ``ALIBABA_CLOUD_ROLE_ARN`` + ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN`` +
-   ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``;
-6. the default profile of those files (the CLI file's ``current``, the ini's ``[default]``);
-7. ``ALIBABA_CLOUD_CREDENTIALS_URI``;
-8. an ECS RAM role named by ``alicloud:ecsRoleName`` / ``ALICLOUD_ECS_ROLE_NAME`` /
-   ``ALIBABA_CLOUD_ECS_METADATA``.
-
-These are the sources of ``alibabacloud_credentials``' default chain, but selected here from
-the *current* environment: that library reads its environment variables once at import time,
-which is wrong for a long-lived provider process and for tests. Unlike the library, the ECS
-metadata service is never probed unless a role is named, so "no credentials" is a fast, clear
-error instead of a metadata timeout off ECS.
-"""
+"""The credential chain, evaluated at call time from the current environment (nothing cached
+or stored in Pulumi state); its sources, in order: docs/sdk-clients.md, Credentials."""
 
 from __future__ import annotations
 
@@ -92,13 +68,30 @@ def _first(*values: str | None) -> str | None:
     return next((v for v in values if v), None)
 
 
-def _static(
-    where: str, key_id: str | None, secret: str | None, token: str | None, names: tuple[str, str]
-) -> _Choice | None:
+_ACCESS_KEYS: tuple[tuple[str, tuple[str, str, str]], ...] = (
+    ("stack config", ("alicloud:accessKey", "alicloud:secretKey", "alicloud:securityToken")),
+    ("env", ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN")),
+    (
+        "env",
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+        ),
+    ),
+)
+"""The AccessKey sources in the chain's order: where (config or env), then the names of the
+key id, the secret and the optional STS token."""
+
+
+def _static(where: str, values: Mapping[str, str], names: tuple[str, str, str]) -> _Choice | None:
+    """The AccessKey (or STS token) named by ``names`` in ``values``, if any of it is set."""
+    key_id, secret, token = (values.get(name) or None for name in names)
     if not key_id and not secret:
         return None
+    where = f"{where} {names[0]}"
     if not key_id or not secret:
-        present, missing = names if key_id else names[::-1]
+        present, missing = names[:2] if key_id else names[1::-1]
         raise CredentialError(f"{where}: {present} is set but {missing} is missing")
     kind = "STS token" if token else "AccessKey"
     description = f"{where} ({kind} {_mask(key_id)})"
@@ -157,6 +150,8 @@ def _find_profile(name: str | None, cli_file: Path, ini_file: Path, what: str) -
 
 
 def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
+    """The first source that is set, in the chain's order."""
+
     def cfg(key: str) -> str | None:
         assert key in CREDENTIAL_SETTINGS  # noqa: S101 - keep CREDENTIAL_SETTINGS complete
         return config.get(f"alicloud:{key}") or None
@@ -164,31 +159,10 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
     def var(name: str) -> str | None:
         return env.get(name) or None
 
-    static = (
-        _static(
-            "stack config alicloud:accessKey",
-            cfg("accessKey"),
-            cfg("secretKey"),
-            cfg("securityToken"),
-            ("alicloud:accessKey", "alicloud:secretKey"),
-        )
-        or _static(
-            "env ALICLOUD_ACCESS_KEY",
-            var("ALICLOUD_ACCESS_KEY"),
-            var("ALICLOUD_SECRET_KEY"),
-            var("ALICLOUD_SECURITY_TOKEN"),
-            ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY"),
-        )
-        or _static(
-            "env ALIBABA_CLOUD_ACCESS_KEY_ID",
-            var("ALIBABA_CLOUD_ACCESS_KEY_ID"),
-            var("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-            var("ALIBABA_CLOUD_SECURITY_TOKEN"),
-            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-        )
-    )
-    if static:
-        return static
+    sources = {"stack config": config, "env": env}
+    for where, names in _ACCESS_KEYS:
+        if static := _static(where, sources[where], names):
+            return static
 
     home = _home(env)
     cli_file = Path(
@@ -255,14 +229,14 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
 def resolve_credentials(
     config: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
 ) -> CredentialClient:
-    """A credentials client for the first configured source (see the module docstring).
+    """A credentials client for the first configured source (docs/sdk-clients.md).
 
     ``config`` holds stack config with full keys (``alicloud:accessKey``...); ``environ``
     defaults to ``os.environ`` read now. Raises :class:`CredentialError` when nothing is
     configured or a source is incomplete. No network call is made here.
     """
-    # The SDK is imported on first use: the ims provider plugin starts without it (N2 in
-    # docs/performance.md) and needs it only when a resource is read or changed.
+    # The SDK is imported on first use: the ims provider plugin starts without it and needs
+    # it only when a resource is read or changed.
     from alibabacloud_credentials import provider as providers  # noqa: PLC0415
     from alibabacloud_credentials.client import Client  # noqa: PLC0415
 

@@ -178,8 +178,8 @@ def _response_error(exc: BaseException) -> ResponseException | None:
     """``exc`` if the service answered with an error.
 
     The SDK modules are imported here, on the first failure, not with this module: the
-    ``ims`` provider plugin imports these errors at start-up and must start without the SDK
-    (docs/performance.md, N2). By the time an SDK exception exists, the SDK is loaded.
+    ``ims`` provider plugin imports these errors at start-up and starts without the SDK. By
+    the time an SDK exception exists, the SDK is loaded.
     """
     from darabonba.exceptions import ResponseException  # noqa: PLC0415
 

@@ -15,11 +15,8 @@ if TYPE_CHECKING:
 
 
 class IceClient(RegionalClient["IceSdk"]):
-    """ICE calls for one region (see :class:`RegionalClient`).
-
-    The SDK (1,296 model modules, about 0.4 s) is imported at the first call, not with this
-    module (N2 in docs/performance.md).
-    """
+    """ICE calls for one region (see :class:`RegionalClient`); the SDK is imported at the first
+    call."""
 
     product = "ice"
 

@@ -10,7 +10,7 @@ from components.aliyun.calls import invoke, require_success
 from components.aliyun.errors import CloudError
 from components.aliyun.regional import RegionalClient
 from components.core.compare import queue_attributes
-from components.core.models import QueueSettings
+from components.core.models import QueueSettings, QueueValues
 
 if TYPE_CHECKING:
     from alibabacloud_mns_open20220119.client import Client as MnsSdk
@@ -20,18 +20,12 @@ QUEUE_NOT_EXIST = "QueueNotExist"
 QUEUE_ALREADY_EXIST = "QueueAlreadyExist"
 
 
-@dataclass(frozen=True)
-class QueueAttributes:
+@dataclass(frozen=True, kw_only=True)
+class QueueAttributes(QueueValues):
     """The GetQueueAttributes fields this project manages or checks."""
 
     name: str
     queue_type: str
-    retention_seconds: int
-    visibility_timeout_seconds: int
-    polling_wait_seconds: int
-    max_message_bytes: int
-    delay_seconds: int
-    logging: bool
     tags: tuple[tuple[str, str], ...] = ()
     """Sorted (key, value) pairs, as in QueueSettings."""
 

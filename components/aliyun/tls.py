@@ -1,13 +1,6 @@
-"""One TLS context per (protocol, minimum TLS version) for every SDK session in the process.
-
-darabonba (under the official SDKs) keeps one ``requests`` session per host and, for each new
-one, ``DaraCore.get_adapter`` builds a fresh ``ssl.create_default_context()``: loading the
-system CA store (and certifi's bundle for HTTPS) costs 20-40 ms of CPU per regional host, and
-the GIL serialises it across a stack's parallel reads (docs/performance.md, N1 and F3).
-A context holds no per-host state, so :func:`install` makes ``get_adapter`` reuse one built
-exactly as darabonba builds it. It replaces a function of the pinned ``darabonba-core``
-(requirements.txt); tests/aliyun/test_tls.py fails if that function's shape changes.
-"""
+"""One TLS context per (protocol, minimum TLS version) for every SDK session in the process,
+built exactly as darabonba builds one (why: docs/sdk-clients.md). :func:`install` patches a
+function of the pinned ``darabonba-core``; tests/aliyun/test_tls.py guards its shape."""
 
 from __future__ import annotations
 

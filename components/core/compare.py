@@ -1,25 +1,6 @@
-"""Desired-vs-live comparison of callback settings and of callback queues.
-
-The same functions serve the ``ims`` provider's diff and the read-only drift check, so both
-always agree on what counts as a change.
-
-Fields compared, by ``desired.callback_type`` (always in this order):
-
-* ``HTTP``: callbackType, url, events, authEnabled, and authKey when auth is enabled and
-  the desired key is known (an empty desired key means "not known here", e.g. a generated
-  key the caller did not pass, and is not compared).
-* ``MNS``: callbackType, queueName, events.
-* ``None`` (nothing should be configured): callbackType and events, the two fields that
-  decide whether anything is delivered. Leftover URL/queue/auth values the service keeps
-  after a type switch (ice-api.md §1.4) never count as drift.
-
-Events compare as sets. Fields the type does not use are ignored, since the service keeps
-stale values for them.
-
-A queue compares by the attributes SetQueueAttributes changes (:data:`QUEUE_ATTRIBUTES`, from
-the table in :mod:`components.core.schema_fields`); its name and region decide which queue it
-is, and its tags are fixed at CreateQueue.
-"""
+"""Desired-vs-live comparison of callback settings (:func:`compare`) and of callback queues
+(:func:`queue_changes`). The ``ims`` provider's diff and the drift check both use it, so they
+always agree on what counts as a change."""
 
 from __future__ import annotations
 
@@ -72,7 +53,18 @@ def display(name: str, setting: CallbackSetting) -> str:
 
 
 def compared_fields(desired: CallbackSetting) -> tuple[str, ...]:
-    """The camelCase fields that matter for ``desired`` (see the module docstring)."""
+    """The camelCase fields that matter for ``desired``, by its callback type, in this order.
+
+    * ``HTTP``: callbackType, url, events, authEnabled, and authKey when auth is enabled and
+      the desired key is known (an empty desired key means "not known here", e.g. a generated
+      key the caller did not pass).
+    * ``MNS``: callbackType, queueName, events.
+    * ``None`` (nothing should be configured): callbackType and events, the two fields that
+      decide whether anything is delivered.
+
+    Fields the type does not use are ignored: the service keeps stale URL/queue/auth values
+    after a type switch (ice-api.md §1.4), and they never count as drift.
+    """
     if desired.callback_type == "HTTP":
         fields: tuple[str, ...] = ("callbackType", "url", "events", "authEnabled")
         if desired.auth_enabled and desired.auth_key:
@@ -84,7 +76,8 @@ def compared_fields(desired: CallbackSetting) -> tuple[str, ...]:
 
 
 def compare(desired: CallbackSetting, live: CallbackSetting) -> tuple[FieldDiff, ...]:
-    """Return the fields where ``live`` differs from ``desired``, in a fixed order."""
+    """The fields where ``live`` differs from ``desired``, in :func:`compared_fields` order;
+    events compare as sets."""
     diffs = []
     for name in compared_fields(desired):
         get, show = _FIELDS[name]
@@ -94,7 +87,9 @@ def compare(desired: CallbackSetting, live: CallbackSetting) -> tuple[FieldDiff,
 
 
 QUEUE_ATTRIBUTES: dict[str, str] = property_names(QUEUE_ATTRIBUTE_FIELDS)
-"""Queue property -> attribute of the queue's settings and of its live attributes."""
+"""Queue property -> attribute of the queue's settings and of its live attributes: what
+SetQueueAttributes changes. A queue's name and region say which queue it is, and its tags are
+fixed at CreateQueue, so neither is compared."""
 
 
 def queue_values(queue: object) -> dict[str, object]:

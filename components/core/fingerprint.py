@@ -1,13 +1,4 @@
-"""Short, non-reversible fingerprints of secrets, and redaction of secrets from text.
-
-Trade-off: a fingerprint is the first 32 bits of SHA-256 over a fixed domain prefix and
-the secret. It is short enough to read in a diff and cannot be reversed, but it is
-unsalted and deterministic, so whoever sees it can confirm a *guessed* key offline. Keys
-we accept have at least 8 mixed-class characters (and generated keys are long and random),
-which makes guessing impractical; a weak key stays weak whether or not it is fingerprinted.
-The domain prefix keeps generic SHA-256 lookup tables useless. Two different keys share a
-fingerprint with probability 2**-32; comparisons use the keys themselves, never fingerprints.
-"""
+"""Short, non-reversible fingerprints of secrets, and redaction of secrets from text."""
 
 from __future__ import annotations
 
@@ -22,7 +13,14 @@ MIN_SECRET_LENGTH = 4
 
 
 def fingerprint(secret: str) -> str:
-    """Return ``sha256:<8 hex>`` for a secret, or ``(none)`` for the empty string."""
+    """Return ``sha256:<8 hex>`` for a secret, or ``(none)`` for the empty string.
+
+    The first 32 bits of SHA-256 over a fixed domain prefix and the secret: short enough to
+    read in a diff, and not reversible. It is unsalted and deterministic, so whoever sees it
+    can confirm a *guessed* key offline; accepted keys have at least 8 mixed-class characters
+    (generated ones are long and random), which makes guessing impractical. The prefix makes
+    generic SHA-256 lookup tables useless. Comparisons use the keys, never fingerprints.
+    """
     if not secret:
         return NONE_DISPLAY
     digest = hashlib.sha256(_DOMAIN + secret.encode("utf-8")).hexdigest()

@@ -122,18 +122,25 @@ NESTED_MODELS: dict[str, type[BaseModel]] = {"auth": AuthConfig, "queue": QueueC
 """Region fields (by alias) whose values are models themselves."""
 
 
-@dataclass(frozen=True)
-class QueueSettings:
-    """The resolved MNS queue of an mns region."""
+@dataclass(frozen=True, kw_only=True)
+class QueueValues:
+    """The attributes SetQueueAttributes changes (the table's queue attribute fields, in
+    order): what a queue's settings and its live attributes share."""
 
-    name: str
-    existing: bool
     retention_seconds: int
     visibility_timeout_seconds: int
     polling_wait_seconds: int
     max_message_bytes: int
     delay_seconds: int
     logging: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueSettings(QueueValues):
+    """The resolved MNS queue of an mns region."""
+
+    name: str
+    existing: bool
     tags: tuple[tuple[str, str], ...]
     """Sorted (key, value) pairs; ``dict(queue.tags)`` gives a mapping."""
 

@@ -185,9 +185,11 @@ def _resolve(
     for event in events:
         if deprecation := EVENTS_BY_NAME[event].deprecated:
             report.warn(at("events"), f"{event} is deprecated: {deprecation}")
-    queue = _resolve_queue(region, config, at, names, report) if config.delivery == "mns" else None
-    if config.delivery == "mns" and queue is None:
-        return None
+    queue = None
+    if config.delivery == "mns":
+        queue = _resolve_queue(config.queue, default_queue_name(*names, region), at, report)
+        if queue is None:
+            return None
     auth = config.auth or AuthConfig()
     enabled = config.delivery == "http" and auth.enabled is not False
     if auth.key is not None and not enabled:
@@ -210,14 +212,10 @@ def _resolve(
 
 
 def _resolve_queue(
-    region: str,
-    config: RegionConfig,
-    at: Callable[..., Loc],
-    names: tuple[str, str],
-    report: ConfigReport,
+    config: QueueConfig | None, default_name: str, at: Callable[..., Loc], report: ConfigReport
 ) -> QueueSettings | None:
-    """The queue of an mns region, with its default name filled in."""
-    queue = config.queue or QueueConfig()
+    """The queue of an mns region, named ``default_name`` unless the config names it."""
+    queue = config or QueueConfig()
     if queue.existing and queue.name is None:
         report.problem(at("queue", "name"), "is required when queue.existing is true")
         return None
@@ -227,7 +225,7 @@ def _resolve_queue(
             f"delays every callback by {queue.delay_seconds} seconds; 0 is recommended",
         )
     return QueueSettings(
-        name=queue.name or default_queue_name(*names, region),
+        name=queue.name or default_name,
         existing=queue.existing,
         tags=tuple(queue.tags.items()),
         **queue_attributes(queue),

@@ -37,11 +37,17 @@ class EnumValue:
 
 
 @dataclass(frozen=True)
-class EnumType:
-    """A string enum of the package (``ims:index:<name>``)."""
+class Named:
+    """What every enum, object type and resource of the package has: a name and a description."""
 
     name: str
     description: str
+
+
+@dataclass(frozen=True)
+class EnumType(Named):
+    """A string enum of the package (``ims:index:<name>``)."""
+
     values: tuple[EnumValue, ...]
 
     @property
@@ -91,20 +97,16 @@ class Field:
 
 
 @dataclass(frozen=True)
-class ObjectType:
+class ObjectType(Named):
     """An object type of the package (``ims:index:<name>``)."""
 
-    name: str
-    description: str
     fields: tuple[Field, ...]
 
 
 @dataclass(frozen=True)
-class Resource:
+class Resource(Named):
     """A resource or component: its inputs and the outputs it adds to them."""
 
-    name: str
-    description: str
     inputs: tuple[Field, ...]
     outputs: tuple[Field, ...] = ()
     component: bool = False

@@ -1,13 +1,6 @@
-"""The drift report: stacks -> regions -> fields, as plain data.
-
-Pure (no I/O, no rendering library): :class:`DriftReport` holds only display-safe strings
-(auth keys appear as fingerprints); :meth:`DriftReport.to_json` is the versioned document of
-``docs/drift-report.schema.json`` and :func:`summary_line` its one-line summary. The drift
-check renders it (terminal table, JSON, Markdown) in :mod:`components.drift.render`.
-
-Exit codes follow ``terraform plan -detailed-exitcode``: 0 in sync, 2 drift (including a
-region with nothing configured), 1 error (an error wins over drift).
-"""
+"""The drift report as plain data (stacks -> regions -> fields, display-safe strings only),
+its versioned JSON (docs/drift-report.schema.json), its one-line summary and its exit code
+(as ``terraform plan -detailed-exitcode``: 0 in sync, 2 drift, 1 error)."""
 
 from __future__ import annotations
 
@@ -15,6 +8,8 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
+
+from pydantic.alias_generators import to_camel
 
 from components.core.fingerprint import redact, worth_redacting
 
@@ -89,13 +84,7 @@ class Counts:
 
     def to_json(self) -> dict[str, int]:
         """The camelCase JSON object of the schema's ``counts``."""
-        return {
-            "regions": self.regions,
-            "inSync": self.in_sync,
-            "drifted": self.drifted,
-            "error": self.error,
-            "notConfigured": self.not_configured,
-        }
+        return {to_camel(f.name): getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def _status(counts: Counts, failed: bool) -> Status:
@@ -154,6 +143,7 @@ class DriftReport:
 
     project: str
     checked_at: str
+    """When the check ran: UTC, to the second, e.g. ``2026-12-06T09:30:00Z``."""
     stacks: tuple[StackReport, ...]
 
     @property

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from components.aliyun.credentials import describe_source, resolve_credentials
+from components.aliyun.credentials import (
+    CREDENTIAL_SETTINGS,
+    chain_config,
+    describe_source,
+    resolve_credentials,
+)
 from components.aliyun.errors import CredentialError
 
 SECRET = "s3cr3t-value-never-shown"
@@ -200,3 +205,11 @@ def test_descriptions_never_contain_secrets(home: Path) -> None:
     assert SECRET not in text
     assert "LTAIconfig0001" not in text  # the key id is masked too
     assert "LTAI****001" in text
+
+
+def test_chain_config_maps_the_provider_settings_and_drops_empty_ones() -> None:
+    settings = {"accessKey": "AK", "secretKey": "", "emulator": "http://127.0.0.1:1"}
+    assert chain_config(settings) == {"alicloud:accessKey": "AK"}
+    assert {f"alicloud:{name}" for name in CREDENTIAL_SETTINGS} == set(
+        chain_config(dict.fromkeys(CREDENTIAL_SETTINGS, "x"))
+    )

@@ -19,7 +19,13 @@ from alibabacloud_tea_openapi.exceptions import (
 from darabonba.exceptions import RetryError, UnretryableException
 from darabonba.policy.retry import RetryPolicyContext
 
-from components.aliyun.errors import CloudError, is_retryable, redact, to_cloud_error
+from components.aliyun.errors import (
+    CloudError,
+    failure_line,
+    is_retryable,
+    redact,
+    to_cloud_error,
+)
 from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
 from components.aliyun.retry import RetryPolicy, RetryStats, call_with_retry
@@ -278,3 +284,15 @@ def test_every_cloud_error_ends_with_its_fix(code: str, status: int | None, hint
     text = str(error)
     assert "\n" not in text
     assert f"What the service said. Fix: {hint}" in text
+
+
+def test_failure_line_keeps_a_cloud_errors_fix_and_redacts_anything_else() -> None:
+    error = CloudError(
+        operation="ice:GetEventCallback", region="cn-beijing", code="Forbidden", message="Key1234"
+    )
+    line = failure_line(error, ["Key1234"])
+    assert line.endswith("Fix: allow `ice:GetEventCallback` for the deploying identity "
+                          "(the RAM policy in docs/deployer-policy.json).")  # fmt: skip
+    assert "Key1234" not in line
+    other = failure_line(ValueError("GET http://h/?AuthKey=Key1234 failed"), ["Key1234"])
+    assert other == "ValueError: GET http://h/?[redacted] failed"

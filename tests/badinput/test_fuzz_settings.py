@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from components.core.errors import ConfigError
 from components.core.events import EVENT_NAMES
+from components.core.fingerprint import MIN_SECRET_LENGTH
 from components.core.regions import REGION_IDS
 from components.core.stack_config import load_settings
 
@@ -32,7 +33,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 """Repeatable in ``make test``, new examples with ``IMS_FUZZ_EXPLORE=1`` (tests/conftest.py)."""
-MIN_SECRET = 4  # shorter values occur in ordinary words; they are checked quoted instead
 
 anything_text = st.text(max_size=300)  # full unicode: controls, newlines, surrogates
 scalar = (
@@ -182,7 +182,7 @@ def test_settings_or_config_error_with_clean_paths_and_no_keys(data):
     elsewhere = other_strings(cfg)
     at_keys = " ".join(message for path, message in problems if "auth" in path)
     for key in keys:
-        if len(key) >= MIN_SECRET:
+        if len(key) >= MIN_SECRET_LENGTH:  # shorter ones are checked quoted instead
             assert key not in text
         elif key not in elsewhere:  # a short key may still not be quoted back where it stands;
             # elsewhere it may coincide with our own words (the role-name rule quotes '.')

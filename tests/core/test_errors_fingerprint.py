@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 from components.core.errors import ConfigError, ConfigProblem
-from components.core.fingerprint import fingerprint, redact
+from components.core.fingerprint import fingerprint, redact, worth_redacting
 
 
 def test_problem_str():
@@ -59,3 +59,7 @@ def test_fingerprint_of_empty():
 )
 def test_redact(text, secrets, expected):
     assert redact(text, secrets) == expected
+
+
+def test_only_secrets_of_four_characters_or_more_are_worth_redacting():
+    assert worth_redacting(["abc", "abcd", "", "abcdef"]) == ["abcd", "abcdef"]

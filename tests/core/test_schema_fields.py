@@ -17,6 +17,7 @@ from components.core.models import (
     GrantSettings,
     QueueConfig,
     QueueSettings,
+    QueueValues,
     RegionConfig,
     RegionFields,
 )
@@ -223,3 +224,8 @@ def test_enum_value_names_are_pascal_case():
 def test_an_enum_must_describe_exactly_its_literal_values():
     with pytest.raises(ValueError, match="describe exactly"):
         enum_of("X", "x", Literal["a", "b"], {"a": "only a"})
+
+
+def test_queue_values_are_the_tables_queue_attributes() -> None:
+    names = [f.name for f in dataclass_fields(QueueValues)]
+    assert names == [f.snake for f in QUEUE_ATTRIBUTE_FIELDS]

@@ -210,7 +210,15 @@ def test_import_a_live_setting_and_a_queue_then_preview_shows_no_changes(
         {"alicloud:accessKey": EMULATOR_KEY_ID, "alicloud:secretKey": EMULATOR_SECRET}
     )
     queue = QueueSettings(
-        "ice-callback-imported", False, 86400, 30, 10, 65536, 0, False, (("team", "media"),)
+        name="ice-callback-imported",
+        existing=False,
+        retention_seconds=86400,
+        visibility_timeout_seconds=30,
+        polling_wait_seconds=10,
+        max_message_bytes=65536,
+        delay_seconds=0,
+        logging=False,
+        tags=(("team", "media"),),
     )
     MnsClient("cn-shanghai", credential, Transport(emulator=emulator.base_url)).create_queue(queue)
     emulator.control.reset_counters()

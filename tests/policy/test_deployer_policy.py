@@ -200,7 +200,17 @@ def alicloud_resources_used() -> set[str]:
 
 
 def _queue(name: str = QUEUE, retention: int = 345600) -> QueueSettings:
-    return QueueSettings(name, False, retention, 30, 0, 65536, 0, False, ())
+    return QueueSettings(
+        name=name,
+        existing=False,
+        retention_seconds=retention,
+        visibility_timeout_seconds=30,
+        polling_wait_seconds=0,
+        max_message_bytes=65536,
+        delay_seconds=0,
+        logging=False,
+        tags=(),
+    )
 
 
 def _mns_setting() -> CallbackSetting:

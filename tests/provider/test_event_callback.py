@@ -113,7 +113,17 @@ class Harness:
         self.ice(region).set_callback(setting)
 
     def make_queue(self, region: str = MNS_REGION, name: str = QUEUE) -> None:
-        settings = QueueSettings(name, False, 345600, 30, 0, 65536, 0, False, ())
+        settings = QueueSettings(
+            name=name,
+            existing=False,
+            retention_seconds=345600,
+            visibility_timeout_seconds=30,
+            polling_wait_seconds=0,
+            max_message_bytes=65536,
+            delay_seconds=0,
+            logging=False,
+            tags=(),
+        )
         MnsClient(region, self._credential(), Transport(emulator=self.emu.base_url)).create_queue(
             settings
         )

@@ -39,7 +39,17 @@ KILL_OVERRIDES = {
 
 
 def existing_queue(name: str) -> QueueSettings:
-    return QueueSettings(name, True, 345600, 30, 0, 65536, 0, False, ())
+    return QueueSettings(
+        name=name,
+        existing=True,
+        retention_seconds=345600,
+        visibility_timeout_seconds=30,
+        polling_wait_seconds=0,
+        max_message_bytes=65536,
+        delay_seconds=0,
+        logging=False,
+        tags=(),
+    )
 
 
 def lock_files(scenario: Scenario) -> list[str]:
