@@ -38,7 +38,7 @@ class RetryPolicy:
     Defaults: 10 attempts, waits capped at 0.5, 1, 2, 4, 4, 4, 4, 4, 4 s, so at most 27.5 s
     of backoff per call (13.75 s on average), within a 60 s budget. 10 rather than 6 because
     at 30% injected failures, 6 attempts ran out in 2 of 20 six-region soak runs
-    (docs/reliability.md, finding 5); 0.3**10 is about 6e-6 per call.
+    (docs/reliability.md, Faults during `pulumi up`); 0.3**10 is about 6e-6 per call.
     """
 
     max_attempts: int = 10
