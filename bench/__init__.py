@@ -1,4 +1,4 @@
-"""Performance suite (GitHub issue 6): ``python -m bench`` (``make bench``), docs/performance.md.
+"""Performance suite: ``python -m bench`` (``make bench``), docs/performance.md.
 
 Plain scripts, no timed assertions: they drive the real Pulumi CLI and the drift check
 against the local emulator with injected latency, print tables and write

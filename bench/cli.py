@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Command-line options."""
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Performance suite of issue 6: real Pulumi CLI + emulator with latency.",
+        description="Performance suite: the real Pulumi CLI against the emulator with latency.",
     )
     parser.add_argument(
         "--quick", action="store_true", help="tiny configuration (smoke test; numbers mean little)"

@@ -443,7 +443,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def targets_grid(rows: list[dict[str, Any]]) -> Grid:
     """The verdicts."""
-    grid = Grid("Targets (issue 6)", ["metric", "measured", "", "target", "verdict"])
+    grid = Grid("Targets", ["metric", "measured", "", "target", "verdict"])
     for row in rows:
         grid.rows.append(
             [row["metric"], _s(row["value"]), row["detail"], row["target"], _verdict(row["pass"])]

@@ -231,7 +231,7 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path):
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    assert "Targets (issue 6)" in proc.stdout
+    assert "Targets" in proc.stdout
     results = json.loads(output.read_text())
     for key in ("machine", "scaling", "counters", "driftVsRefresh", "startup", "memory"):
         assert results[key], key
