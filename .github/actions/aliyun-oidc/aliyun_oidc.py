@@ -8,8 +8,8 @@ Two subcommands (docs/pipelines.md explains the set-up on both sides):
     masks it in the log, and exports ``ALIBABA_CLOUD_ROLE_ARN``,
     ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE`` and
     ``ALIBABA_CLOUD_ROLE_SESSION_NAME`` through ``$GITHUB_ENV``. The project's credential chain
-    (components/aliyun/credentials.py; the order of sources: docs/sdk-clients.md) reads exactly these, so the drift check
-    assumes the role itself and refreshes the credentials as needed.
+    (components/aliyun/credentials.py; its sources in order: docs/sdk-clients.md) reads exactly
+    these, so the drift check assumes the role itself and refreshes the credentials as needed.
 
 ``run [--output FILE] [--state-credentials auto|never] -- COMMAND...``
     For ``pulumi`` commands. The bridged ``alicloud`` provider (the RAM grant) does not read
