@@ -1,4 +1,4 @@
-"""``python -m contract plan|restore`` (see contract/cli.py)."""
+"""``python -m contract plan|restore|check-account`` (see contract/cli.py)."""
 
 from contract.cli import main
 

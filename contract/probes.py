@@ -3,6 +3,10 @@
 A probe records what a target answered instead of asserting a belief. Each aspect names what
 the emulator assumes; an aspect tied to a switch of apispec/assumptions.py can be flipped with
 ``IMS_EMULATOR_ASSUME`` when a real account answers otherwise.
+
+The probes of questions 1 and 2 (:func:`probe_empty_events`, :func:`probe_set_patch_or_put`)
+are here rather than in the test suite: ``destroy``'s ``reset`` and ``restore`` rely on their
+answers, so ``python -m contract check-account`` (contract/check.py) runs them too.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from apispec.assumptions import DOCUMENTED, SWITCHES
+from contract.target import Reply, Target
+from contract.vocabulary import EVENTS, URL, http, ok, stored
 
 NOT_OBSERVABLE = "not observable"
 """Prefix of an observation the target cannot make (``not observable: <why>``)."""
@@ -135,3 +141,58 @@ PROBES: Mapping[str, Probe] = {
         ),
     )
 }
+
+
+def verdict(reply: Reply, kept: bool | None = None) -> str:
+    """``rejected (<code>)`` for an error, else ``keep`` / ``clear`` per ``kept``."""
+    if not reply.ok:
+        return f"rejected ({reply.code})"
+    return "keep" if kept else "clear"
+
+
+def probe_empty_events(target: Target) -> dict[str, str]:
+    """PROBE-EMPTY-EVENTS: does ``EventTypeList=""`` (or omitting it) clear the list?
+
+    Raises :class:`contract.vocabulary.UnexpectedReplyError` when a precondition call fails.
+    """
+    values = {}
+    ok(http(target, EventTypeList=EVENTS))
+    reply = http(target, EventTypeList="")
+    values["ICE-SET-EVENTS-CLEAR"] = verdict(reply, "EventTypeList" in stored(target))
+    ok(http(target, EventTypeList=EVENTS))
+    reply = http(target)
+    values["EventTypeList omitted"] = verdict(reply, "EventTypeList" in stored(target))
+    ok(http(target, EventTypeList=EVENTS))
+    reply = target.set_callback(EventTypeList="")
+    if not reply.ok:
+        values["back to no callback"] = f"impossible ({reply.code})"
+    else:
+        kept = "CallbackType" in stored(target)
+        values["back to no callback"] = "impossible (type kept)" if kept else "possible"
+    return values
+
+
+def probe_set_patch_or_put(target: Target) -> dict[str, str]:
+    """PROBE-SET-PATCH-OR-PUT: are the fields a SetEventCallback omits kept or cleared?
+
+    Raises :class:`contract.vocabulary.UnexpectedReplyError` when a precondition call fails.
+    """
+    values = {}
+    key = target.new_auth_key()
+    ok(http(target, EventTypeList=EVENTS, AuthSwitch="on", AuthKey=key))
+    reply = http(target, EventTypeList=EVENTS)
+    if reply.ok:
+        kept = {"AuthSwitch", "AuthKey"} & set(stored(target))
+        values["ICE-SET-PUT"] = "patch" if kept else "put"
+    else:
+        values["ICE-SET-PUT"] = f"{NOT_OBSERVABLE}: Set without auth fields: {reply.outcome}"
+    ok(http(target, EventTypeList=EVENTS))
+    reply = target.set_callback(EventTypeList="ProduceMediaComplete")
+    if not reply.ok:
+        values["only EventTypeList sent"] = f"rejected ({reply.code})"
+    else:
+        url_kept = stored(target).get("CallbackURL") == URL
+        values["only EventTypeList sent"] = (
+            f"accepted, CallbackURL {'kept' if url_kept else 'cleared'}"
+        )
+    return values

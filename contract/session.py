@@ -120,8 +120,12 @@ class LiveSession:
         config: LiveConfig,
         credential: CredentialClient | None = None,
         transport: Transport | None = None,
+        *,
+        announce: bool = True,
     ) -> None:
+        """``announce``: print the restore outcome on stderr (off when the caller reports it)."""
         self.config = config
+        self._announce = announce
         self.credential = credential or resolve_credentials()
         self.credential_source = "given by the caller" if credential else describe_source()
         self.transport = transport or Transport.from_settings()
@@ -190,7 +194,8 @@ class LiveSession:
             outcome = restore_and_clear(record, self.config.record_path, target)
         except Exception as exc:  # a restore must end in an outcome, never a traceback
             outcome = RestoreOutcome("failed", f"{type(exc).__name__}: {exc}")
-        print(outcome.summary(self.config.region), file=sys.__stderr__, flush=True)
+        if self._announce:
+            print(outcome.summary(self.config.region), file=sys.__stderr__, flush=True)
         if not outcome.ok:
             print(
                 f"contract: the restore record is kept: python -m contract restore"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -275,3 +276,15 @@ def observe(request: pytest.FixtureRequest) -> Observer:
     assert probe, "observe is for test_probe_* tests"
     name = request.node.callspec.params.get("target", "emulator")
     return Observer(request.config.stash[REPORT], probe, name)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection attempt fails the test."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the dry run tried to connect")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)

@@ -1,35 +1,22 @@
-"""Small vocabulary shared by the contract tests (values valid on the emulator and the cloud)."""
+"""Small vocabulary shared by the contract tests (values valid on the emulator and the cloud).
+
+The calls the probes share with ``python -m contract check-account`` are in
+contract/vocabulary.py."""
 
 from __future__ import annotations
 
 from alibabacloud_ice20201109.client import Client as IceSdk
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from contract.target import TEST_URL as URL
-from contract.target import Reply, Target
+from contract.target import Reply
+from contract.vocabulary import EVENTS, URL, http, ok, stored
 
-EVENTS = "FileUploadComplete,ProduceMediaComplete"
+__all__ = ["EVENTS", "URL", "expect", "http", "ok", "sdk_status", "stored"]
 
 
 def expect(reply: Reply, status: int, code: str = "") -> None:
     """The reply is exactly ``status`` (and error ``code``)."""
     assert (reply.status, reply.code) == (status, code), f"got {reply.outcome}"
-
-
-def ok(reply: Reply) -> Reply:
-    """The reply is a success; returns it."""
-    assert reply.ok, f"expected success, got {reply.outcome}: {reply.body.get('Message', '')}"
-    return reply
-
-
-def http(target: Target, **extra: str) -> Reply:
-    """SetEventCallback of an HTTP callback to :data:`URL` plus ``extra``."""
-    return target.set_callback(CallbackType="HTTP", CallbackURL=URL, **extra)
-
-
-def stored(target: Target) -> dict[str, str]:
-    """The region's non-empty callback fields (AuthKey as fingerprint)."""
-    return {k: v for k, v in ok(target.get_callback()).callback().items() if v}
 
 
 def sdk_status(client: IceSdk) -> tuple[int, str]:

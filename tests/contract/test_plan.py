@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
@@ -31,18 +30,6 @@ PERMISSIONS = {
     "mns:ListQueue": "acs:mns:cn-shanghai:*:/queues",
     "mns:SetQueueAttributes": QUEUES,
 }
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any connection attempt fails the test."""
-
-    def refuse(*_args, **_kwargs):
-        raise AssertionError("the dry run tried to connect")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 def plan(capsys, *args):

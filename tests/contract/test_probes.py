@@ -1,6 +1,7 @@
 """Probes of the open questions (ice-api.md §8): they record what a target answers.
 
-Each ``probe_*`` function returns ``{aspect: observed}`` (aspects: contract.probes)
+Each ``probe_*`` function (those of questions 1 and 2 are in contract/probes.py, shared with
+``python -m contract check-account``) returns ``{aspect: observed}`` (aspects: contract.probes)
 and never asserts a belief; the tests only record, so a probe passes whatever it observes.
 """
 
@@ -15,68 +16,26 @@ import pytest
 
 from components.aliyun.errors import CloudError
 from components.core.events import EVENT_NAMES
-from contract.probes import NOT_OBSERVABLE, UNCONFIRMED_REGIONS
+from contract.probes import (
+    NOT_OBSERVABLE,
+    UNCONFIRMED_REGIONS,
+    probe_empty_events,
+    probe_set_patch_or_put,
+)
 from contract.report import ContractReport
 from contract.target import NO_RETRY, Reply, Target
 from emulator.signing import sign_callback
 from tests.contract.conftest import Observer
-from tests.contract.helpers import EVENTS, URL, http, ok, stored
+from tests.contract.helpers import EVENTS, http, ok
 from tests.emulator.helpers import callback_receiver
 
 NO_EVENTS_LIVE = f"{NOT_OBSERVABLE}: needs a real IMS event, which the live run never produces"
-
-
-def verdict(reply: Reply, kept: bool | None = None) -> str:
-    """``rejected (<code>)`` for an error, else ``keep`` / ``clear`` per ``kept``."""
-    if not reply.ok:
-        return f"rejected ({reply.code})"
-    return "keep" if kept else "clear"
 
 
 def baseline(target: Target) -> dict[str, str]:
     """The region's callback fields before the run touched it (emulator: a reset region)."""
     initial = target.initial or ok(target.get_callback())
     return initial.callback()
-
-
-def probe_empty_events(target: Target) -> dict[str, str]:
-    values = {}
-    ok(http(target, EventTypeList=EVENTS))
-    reply = http(target, EventTypeList="")
-    values["ICE-SET-EVENTS-CLEAR"] = verdict(reply, "EventTypeList" in stored(target))
-    ok(http(target, EventTypeList=EVENTS))
-    reply = http(target)
-    values["EventTypeList omitted"] = verdict(reply, "EventTypeList" in stored(target))
-    ok(http(target, EventTypeList=EVENTS))
-    reply = target.set_callback(EventTypeList="")
-    if not reply.ok:
-        values["back to no callback"] = f"impossible ({reply.code})"
-    else:
-        kept = "CallbackType" in stored(target)
-        values["back to no callback"] = "impossible (type kept)" if kept else "possible"
-    return values
-
-
-def probe_set_patch_or_put(target: Target) -> dict[str, str]:
-    values = {}
-    key = target.new_auth_key()
-    ok(http(target, EventTypeList=EVENTS, AuthSwitch="on", AuthKey=key))
-    reply = http(target, EventTypeList=EVENTS)
-    if reply.ok:
-        kept = {"AuthSwitch", "AuthKey"} & set(stored(target))
-        values["ICE-SET-PUT"] = "patch" if kept else "put"
-    else:
-        values["ICE-SET-PUT"] = f"{NOT_OBSERVABLE}: Set without auth fields: {reply.outcome}"
-    ok(http(target, EventTypeList=EVENTS))
-    reply = target.set_callback(EventTypeList="ProduceMediaComplete")
-    if not reply.ok:
-        values["only EventTypeList sent"] = f"rejected ({reply.code})"
-    else:
-        url_kept = stored(target).get("CallbackURL") == URL
-        values["only EventTypeList sent"] = (
-            f"accepted, CallbackURL {'kept' if url_kept else 'cleared'}"
-        )
-    return values
 
 
 def probe_set_validation(target: Target) -> dict[str, str]:
