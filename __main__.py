@@ -8,7 +8,7 @@ import pulumi
 
 from components.core.errors import ConfigError
 from components.core.stack_config import program_settings
-from components.pulumi_layer.account import ImsCallbacks
+from components.pulumi_layer.account import ImsCallbacks, provider_credentials
 
 
 def _stop_quietly(_signum: int, _frame: object) -> None:
@@ -34,7 +34,8 @@ def main() -> None:
         raise pulumi.RunError(str(err)) from None
     for warning in warnings:
         pulumi.log.warn(warning)
-    callbacks = ImsCallbacks("ims-callbacks", settings)
+    # The grant's alicloud provider gets the ims provider's credential settings: one identity.
+    callbacks = ImsCallbacks("ims-callbacks", settings, credentials=provider_credentials())
     pulumi.export("regions", callbacks.outputs)
 
 

@@ -27,7 +27,11 @@ CREDENTIAL_SETTINGS: tuple[str, ...] = (
     "ecsRoleName",
 )
 """Every setting the chain reads, by name: ``alicloud:<name>`` in the chain's config, and the
-same ``ims:<name>`` as the ``ims`` provider's own settings."""
+same ``ims:<name>`` as the ``ims`` provider's own settings (what errors name)."""
+
+SECRET_SETTINGS: frozenset[str] = frozenset({"accessKey", "secretKey", "securityToken"})
+"""The settings kept secret wherever they are stored: provider config in state, the grant's
+alicloud provider inputs (README, Secrets). The key id is one: it names the identity."""
 
 
 def chain_config(settings: Mapping[str, str]) -> dict[str, str]:
@@ -38,17 +42,32 @@ def chain_config(settings: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-OPTIONS_HELP = (
-    "stack config alicloud:accessKey + alicloud:secretKey (pulumi config set --secret);"
-    " env ALICLOUD_ACCESS_KEY + ALICLOUD_SECRET_KEY;"
-    " env ALIBABA_CLOUD_ACCESS_KEY_ID + ALIBABA_CLOUD_ACCESS_KEY_SECRET;"
-    " a profile (alicloud:profile / ALIBABA_CLOUD_PROFILE) in ~/.aliyun/config.json or"
-    " ~/.alibabacloud/credentials.ini;"
-    " OIDC: ALIBABA_CLOUD_ROLE_ARN + ALIBABA_CLOUD_OIDC_PROVIDER_ARN +"
-    " ALIBABA_CLOUD_OIDC_TOKEN_FILE;"
-    " ALIBABA_CLOUD_CREDENTIALS_URI;"
-    " an ECS RAM role (alicloud:ecsRoleName / ALIBABA_CLOUD_ECS_METADATA)"
+SET_ACCESS_KEY = (
+    "`pulumi config set --secret ims:accessKey <key id>` and"
+    " `pulumi config set --secret ims:secretKey <secret>`"
 )
+"""The commands that give the ``ims`` provider (and the grant's alicloud provider) an AccessKey."""
+
+OPTIONS_HELP = (
+    f"{SET_ACCESS_KEY} (add ims:securityToken for an STS token);"
+    " or env ALIBABA_CLOUD_ACCESS_KEY_ID + ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+    " (or ALICLOUD_ACCESS_KEY + ALICLOUD_SECRET_KEY);"
+    " or a profile: `pulumi config set ims:profile <name>` or env ALIBABA_CLOUD_PROFILE, read from"
+    " ~/.aliyun/config.json (another file: `pulumi config set ims:sharedCredentialsFile <path>`)"
+    " or ~/.alibabacloud/credentials.ini;"
+    " or OIDC: env ALIBABA_CLOUD_ROLE_ARN + ALIBABA_CLOUD_OIDC_PROVIDER_ARN +"
+    " ALIBABA_CLOUD_OIDC_TOKEN_FILE;"
+    " or env ALIBABA_CLOUD_CREDENTIALS_URI;"
+    " or an ECS RAM role: `pulumi config set ims:ecsRoleName <role>` or env"
+    " ALIBABA_CLOUD_ECS_METADATA"
+)
+"""Every source of the chain, each with the command or variables that set it (README, Secrets)."""
+
+_FIXES: dict[str, str] = {
+    "alicloud:accessKey": "`pulumi config set --secret ims:accessKey <key id>`",
+    "alicloud:secretKey": "`pulumi config set --secret ims:secretKey <secret>`",
+}
+"""How to set a missing half of a configured AccessKey."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +108,15 @@ def _static(where: str, values: Mapping[str, str], names: tuple[str, str, str]) 
     key_id, secret, token = (values.get(name) or None for name in names)
     if not key_id and not secret:
         return None
-    where = f"{where} {names[0]}"
+    where = f"{where} {_setting(names[0])}"
     if not key_id or not secret:
         present, missing = names[:2] if key_id else names[1::-1]
-        raise CredentialError(f"{where}: {present} is set but {missing} is missing")
+        fix = _FIXES.get(missing, f"`export {missing}=...`")
+        raise CredentialError(
+            f"{where}: {_setting(present)} is set but {_setting(missing)} is missing;"
+            f" set it with {fix}, or unset {_setting(present)} to use another source"
+            f" ({SET_ACCESS_KEY}, or the env variables; README, Secrets)"
+        )
     kind = "STS token" if token else "AccessKey"
     description = f"{where} ({kind} {_mask(key_id)})"
     keys: dict[str, object] = {"access_key_id": key_id, "access_key_secret": secret}
@@ -101,6 +125,13 @@ def _static(where: str, values: Mapping[str, str], names: tuple[str, str, str]) 
             description, "StaticSTSCredentialsProvider", keys | {"security_token": token}
         )
     return _Choice(description, "StaticAKCredentialsProvider", keys)
+
+
+def _setting(name: str) -> str:
+    """A chain config key as the user sets it (``alicloud:accessKey`` -> ``ims:accessKey``);
+    environment variable names are returned as they are."""
+    prefix, sep, short = name.partition(":")
+    return f"ims:{short}" if sep and prefix == "alicloud" else name
 
 
 def _home(env: Mapping[str, str]) -> Path:
@@ -173,7 +204,7 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
         var("ALIBABA_CLOUD_CREDENTIALS_FILE") or home / ".alibabacloud" / "credentials.ini"
     )
     for key, name in (
-        ("stack config alicloud:profile", cfg("profile")),
+        ("stack config ims:profile", cfg("profile")),
         ("env ALICLOUD_PROFILE", var("ALICLOUD_PROFILE")),
         ("env ALIBABA_CLOUD_PROFILE", var("ALIBABA_CLOUD_PROFILE")),
     ):
@@ -181,7 +212,10 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
             named = _find_profile(name, cli_file, ini_file, f"profile (from {key})")
             if named is None:
                 raise CredentialError(
-                    f"profile {name!r} (from {key}) was not found in {cli_file} or {ini_file}"
+                    f"profile {name!r} (from {key}) was not found in {cli_file} or {ini_file};"
+                    " name an existing one (`pulumi config set ims:profile <name>`, or env"
+                    " ALIBABA_CLOUD_PROFILE), point at its file (`pulumi config set"
+                    f" ims:sharedCredentialsFile <path>`), or use an AccessKey: {SET_ACCESS_KEY}"
                 )
             return named
 
@@ -223,7 +257,7 @@ def _select(config: Mapping[str, str], env: Mapping[str, str]) -> _Choice:
             {"role_name": role, "async_update_enabled": False},
         )
 
-    raise CredentialError(f"no Alibaba Cloud credentials found; set one of: {OPTIONS_HELP}")
+    raise CredentialError(f"no Alibaba Cloud credentials found; set {OPTIONS_HELP}")
 
 
 def resolve_credentials(

@@ -65,7 +65,12 @@ def fix_hint(operation: str, code: str, http_status: int | None, attempts: int) 
             "(the RAM policy in docs/deployer-policy.json)"
         )
     if code.startswith(_CREDENTIAL_CODES):
-        return "check the AccessKey or role the credential chain found (README, Credentials)"
+        return (
+            "check the AccessKey or role the credential chain found: `pulumi config set --secret"
+            " ims:accessKey <key id>` and `pulumi config set --secret ims:secretKey <secret>`,"
+            " or env ALIBABA_CLOUD_ACCESS_KEY_ID + ALIBABA_CLOUD_ACCESS_KEY_SECRET (README,"
+            " Secrets; after changing ims: settings run `pulumi up --refresh=false` once)"
+        )
     if code.startswith("Throttling") or http_status == 429:
         return f"still throttled after {attempts} attempts; run again later"
     if code in RETRYABLE_CODES or (http_status is not None and http_status >= 500):

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pulumi.provider.experimental import provider as p
 
-from components.aliyun.credentials import CREDENTIAL_SETTINGS
+from components.aliyun.credentials import CREDENTIAL_SETTINGS, SECRET_SETTINGS
 from components.core.provider_settings import retry_attempts
 from components.core.schema_fields import CALLBACK_QUEUE, EVENT_CALLBACK, IMS_CALLBACKS
 from components.core.schema_types import PACKAGE
@@ -76,6 +76,17 @@ class ImsProvider(p.Provider):
         """The package schema (resources, component, provider config)."""
         return p.GetSchemaResponse(schema_json())
 
+    async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
+        """The settings as the engine stores them in state: the AccessKey (id, secret, STS
+        token) always secret, even when set in plain text (README, Secrets)."""
+        inputs = {
+            name: value.with_secret(True)
+            if name in SECRET_SETTINGS and value.value not in (None, "")
+            else value
+            for name, value in request.new_inputs.items()
+        }
+        return p.CheckResponse(inputs=inputs)
+
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         """Take ``ims:emulator`` and the credential settings; nothing is called here."""
         values = {name: request.args.get(name) for name in SETTINGS}
@@ -129,4 +140,4 @@ class ImsProvider(p.Provider):
         """Build the ``ImsCallbacks`` component for a program in another language."""
         if request.resource_type != IMS_CALLBACKS.token:
             raise ResourceError(f"the ims provider has no component {request.resource_type!r}")
-        return await construct(request)
+        return await construct(request, self.cloud.settings)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from components.aliyun.credentials import CREDENTIAL_SETTINGS
+from components.aliyun.credentials import CREDENTIAL_SETTINGS, SECRET_SETTINGS
 from components.core.schema_fields import RESOURCES
 from components.core.schema_types import (
     PACKAGE,
@@ -23,8 +23,6 @@ from components.core.schema_types import (
     types_of,
 )
 from components.version import VERSION
-
-_SECRET_SETTINGS = frozenset({"secretKey", "securityToken"})
 
 
 def _string(description: str, **extra: Any) -> dict[str, Any]:
@@ -99,7 +97,7 @@ def schema() -> dict[str, Any]:
         config[name] = _string(
             f"Credential chain setting {name} (like alicloud:{name}); environment variables "
             "and profiles work as well.",
-            **({"secret": True} if name in _SECRET_SETTINGS else {}),
+            **({"secret": True} if name in SECRET_SETTINGS else {}),
         )
     return {
         "name": PACKAGE,

@@ -34,7 +34,7 @@ export class Provider extends pulumi.ProviderResource {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         {
-            resourceInputs["accessKey"] = args ? args.accessKey : undefined;
+            resourceInputs["accessKey"] = args?.accessKey ? pulumi.secret(args.accessKey) : undefined;
             resourceInputs["ecsRoleName"] = args ? args.ecsRoleName : undefined;
             resourceInputs["emulator"] = args ? args.emulator : undefined;
             resourceInputs["profile"] = args ? args.profile : undefined;

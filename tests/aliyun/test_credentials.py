@@ -14,7 +14,7 @@ from components.aliyun.credentials import (
     describe_source,
     resolve_credentials,
 )
-from components.aliyun.errors import CredentialError
+from components.aliyun.errors import CredentialError, fix_hint
 
 SECRET = "s3cr3t-value-never-shown"
 
@@ -71,7 +71,7 @@ def test_stack_config_beats_every_env_source(home: Path) -> None:
         ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET,
     )
     assert key_id(config, environ) == "LTAIconfig0001"
-    assert describe_source(config, environ).startswith("stack config alicloud:accessKey")
+    assert describe_source(config, environ).startswith("stack config ims:accessKey")
 
 
 def test_alicloud_env_beats_alibaba_cloud_env(home: Path) -> None:
@@ -170,7 +170,7 @@ def test_credentials_uri_and_ecs_role_selected(home: Path) -> None:
         (
             {"alicloud:accessKey": "LTAIconfig0001"},
             {},
-            "alicloud:accessKey is set but alicloud:secretKey is missing",
+            "ims:accessKey is set but ims:secretKey is missing",
         ),
         ({}, {"ALICLOUD_SECRET_KEY": SECRET}, "ALICLOUD_SECRET_KEY is set but ALICLOUD_ACCESS_KEY"),
     ],
@@ -188,7 +188,10 @@ def test_nothing_found_names_the_options(home: Path) -> None:
         resolve_credentials({}, env(home))
     text = str(info.value)
     for option in (
-        "alicloud:accessKey",
+        "pulumi config set --secret ims:accessKey <key id>",
+        "pulumi config set --secret ims:secretKey <secret>",
+        "pulumi config set ims:profile <name>",
+        "pulumi config set ims:ecsRoleName <role>",
         "ALICLOUD_ACCESS_KEY",
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
         "ALIBABA_CLOUD_PROFILE",
@@ -197,6 +200,51 @@ def test_nothing_found_names_the_options(home: Path) -> None:
         "ECS RAM role",
     ):
         assert option in text
+    assert "alicloud:" not in text, "the ims provider reads ims:*, never alicloud:*"
+
+
+@pytest.mark.parametrize(
+    ("config", "environ", "says"),
+    [
+        (
+            {"alicloud:accessKey": "LTAIconfig0001"},
+            {},
+            (
+                "stack config ims:accessKey: ims:accessKey is set but ims:secretKey is missing",
+                "set it with `pulumi config set --secret ims:secretKey <secret>`",
+            ),
+        ),
+        (
+            {"alicloud:secretKey": SECRET},
+            {},
+            ("set it with `pulumi config set --secret ims:accessKey <key id>`",),
+        ),
+        (
+            {},
+            {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIenv0000001"},
+            (
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET is missing",
+                "`export ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            ),
+        ),
+        (
+            {"alicloud:profile": "nope"},
+            {},
+            ("profile 'nope' (from stack config ims:profile)", "pulumi config set ims:profile"),
+        ),
+    ],
+)
+def test_every_credential_error_names_the_settings_and_the_command(
+    home: Path, config: dict[str, str], environ: dict[str, str], says: tuple[str, ...]
+) -> None:
+    with pytest.raises(CredentialError) as info:
+        resolve_credentials(config, env(home, **environ))
+    text = str(info.value)
+    for part in says:
+        assert part in text
+    assert "pulumi config set --secret ims:accessKey" in text  # the way to an AccessKey
+    assert "alicloud:" not in text
+    assert SECRET not in text
 
 
 def test_descriptions_never_contain_secrets(home: Path) -> None:
@@ -213,3 +261,11 @@ def test_chain_config_maps_the_provider_settings_and_drops_empty_ones() -> None:
     assert {f"alicloud:{name}" for name in CREDENTIAL_SETTINGS} == set(
         chain_config(dict.fromkeys(CREDENTIAL_SETTINGS, "x"))
     )
+
+
+def test_a_rejected_access_key_names_the_settings_and_the_refresh_step() -> None:
+    hint = fix_hint("GetEventCallback", "InvalidAccessKeyId.NotFound", 404, 1)
+    assert "pulumi config set --secret ims:accessKey <key id>" in hint
+    assert "pulumi config set --secret ims:secretKey <secret>" in hint
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in hint
+    assert "pulumi up --refresh=false" in hint

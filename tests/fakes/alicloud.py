@@ -2,22 +2,35 @@
 
 The stack uses it for RAM only (the role and the per-region send policies and attachments);
 those resources are echoed (inputs become outputs). Every call is appended to the JSON-lines
-file named by ``FAKE_ALICLOUD_LOG`` for assertions.
+file named by ``FAKE_ALICLOUD_LOG`` for assertions, ``configure`` included: the credentials
+the provider was configured with, redacted (the key id, and a fingerprint of the secret).
+
+Like RAM, the double remembers the roles of its account across runs (``<log>.roles.json``):
+creating a role that exists fails with ``EntityAlreadyExists.Role``, ``getRoles`` finds it,
+a read without state imports it, and a delete removes it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.server import main
 
+from components.core.fingerprint import fingerprint
+
 OUTPUT_ONLY = {"arn"}
+ROLE = "alicloud:ram/role:Role"
+GET_ROLES = "alicloud:ram/getRoles:getRoles"
+CREDENTIALS = ("accessKey", "secretKey", "securityToken", "profile", "ecsRoleName")
+SECRETS = {"secretKey", "securityToken"}
 REPLACE_KEYS = {
     "alicloud:ram/policy:Policy": {"policyName"},
     "alicloud:ram/role:Role": {"roleName"},
@@ -63,11 +76,74 @@ def record(call: str, type_: str, props: Mapping[str, Any]) -> None:
             fh.write(json.dumps({"call": call, "type": type_, "props": props}, default=str) + "\n")
 
 
+def _roles_file() -> Path | None:
+    path = os.environ.get("FAKE_ALICLOUD_LOG")
+    return Path(f"{path}.roles.json") if path else None
+
+
+def roles() -> dict[str, dict[str, Any]]:
+    """The account's roles by name (what RAM would list)."""
+    path = _roles_file()
+    if path is None or not path.exists():
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def save_roles(account: Mapping[str, Mapping[str, Any]]) -> None:
+    path = _roles_file()
+    if path is not None:
+        path.write_text(json.dumps(account, default=str), encoding="utf-8")
+
+
+def redacted_credentials(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What the provider was configured with: names and key id as they are, secrets as a
+    fingerprint (never the value)."""
+    return {
+        name: fingerprint(str(value)) if name in SECRETS else value
+        for name, value in settings.items()
+        if name in CREDENTIALS and value not in (None, "")
+    }
+
+
 class FakeAlicloud(p.Provider):
     """Echo provider for the RAM resources."""
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
+        settings = {k: plain(v) for k, v in request.args.items()}
+        for name in CREDENTIALS:  # older engines send variables instead of args
+            settings.setdefault(name, request.variables.get(f"alicloud:config:{name}"))
+        record("configure", "pulumi:providers:alicloud", redacted_credentials(settings))
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True)
+
+    async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
+        if request.tok != GET_ROLES:
+            raise NotImplementedError(f"the alicloud test double has no function {request.tok}")
+        args = {k: plain(v) for k, v in request.args.items()}
+        pattern = re.compile(str(args.get("nameRegex") or ".*"))
+        found = [
+            {
+                "id": name,
+                "name": name,
+                "arn": role.get("arn", ""),
+                "assumeRolePolicyDocument": role.get("assumeRolePolicyDocument", ""),
+                "document": role.get("assumeRolePolicyDocument", ""),
+                "description": role.get("description", ""),
+                "createDate": "",
+                "updateDate": "",
+                "tags": {},
+            }
+            for name, role in sorted(roles().items())
+            if pattern.search(name)
+        ]
+        record("invoke", request.tok, args)
+        return p.InvokeResponse(
+            return_value={
+                "roles": wrap(found),
+                "names": wrap([r["name"] for r in found]),
+                "ids": wrap([r["id"] for r in found]),
+                "id": wrap("roles"),
+            }
+        )
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         return p.CheckResponse(inputs=request.new_inputs)
@@ -83,12 +159,17 @@ class FakeAlicloud(p.Provider):
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         props = {k: plain(v) for k, v in request.properties.items()}
         record("create", resource_type(request.urn), props)
+        if resource_type(request.urn) == ROLE and props.get("roleName") in roles():
+            raise RuntimeError(
+                f"EntityAlreadyExists.Role: The role already exists: {props['roleName']}"
+            )
         if request.preview:
             return p.CreateResponse(resource_id="", properties=request.properties)
         outs = dict(props)
-        if resource_type(request.urn) == "alicloud:ram/role:Role":
+        if resource_type(request.urn) == ROLE:
             outs["arn"] = f"acs:ram::1234567890123456:role/{props['roleName']}"
             rid = str(props["roleName"])
+            save_roles(roles() | {rid: outs})
         elif resource_type(request.urn) == "alicloud:ram/policy:Policy":
             rid = str(props["policyName"])
         else:
@@ -105,6 +186,14 @@ class FakeAlicloud(p.Provider):
         return p.UpdateResponse(properties={k: wrap(v) for k, v in outs.items()})
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
+        if resource_type(request.urn) == ROLE and not request.properties:  # an import
+            record("read", ROLE, {"id": request.resource_id})
+            role = roles().get(request.resource_id)
+            if role is None:
+                return p.ReadResponse(resource_id="")
+            state = {k: wrap(v) for k, v in role.items()}
+            inputs = {k: v for k, v in state.items() if k not in OUTPUT_ONLY}
+            return p.ReadResponse(resource_id=request.resource_id, properties=state, inputs=inputs)
         return p.ReadResponse(
             resource_id=request.resource_id,
             properties=request.properties,
@@ -114,6 +203,8 @@ class FakeAlicloud(p.Provider):
     async def delete(self, request: p.DeleteRequest) -> None:
         props = {k: plain(v) for k, v in request.properties.items()}
         record("delete", resource_type(request.urn), props)
+        if resource_type(request.urn) == ROLE:
+            save_roles({k: v for k, v in roles().items() if k != request.resource_id})
 
 
 if __name__ == "__main__":

@@ -178,6 +178,22 @@ def test_configure_takes_the_settings_from_args_or_else_variables():
     assert provider.cloud.transport().emulator == "http://127.0.0.1:18100"
 
 
+def test_check_config_keeps_the_access_key_secret_in_state():
+    """The engine stores the checked provider config: the key id, secret and STS token are
+    secret there even when set in plain text; other settings stay as they are."""
+    provider = ImsProvider()
+    news = {
+        "accessKey": PropertyValue("LTAIplain000001"),
+        "secretKey": PropertyValue("s3cret"),
+        "securityToken": PropertyValue(""),  # blank: nothing to hide
+        "profile": PropertyValue("ops"),
+        "emulator": PropertyValue("http://127.0.0.1:18100"),
+    }
+    checked = run(provider.check_config(p.CheckRequest("urn", {}, news, b""))).inputs or {}
+    assert {k for k, v in checked.items() if v.is_secret} == {"accessKey", "secretKey"}
+    assert {k: v.value for k, v in checked.items()} == {k: v.value for k, v in news.items()}
+
+
 CLOUD_SDKS = (
     "alibabacloud_ice20201109",
     "alibabacloud_mns_open20220119",

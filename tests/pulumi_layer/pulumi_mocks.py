@@ -10,6 +10,7 @@ the ims provider.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ CALLBACK = EVENT_CALLBACK.token
 ACCOUNT = IMS_CALLBACKS.token
 REGION = REGION_COMPONENT_TYPE
 RAM_TYPES = frozenset({ROLE, POLICY, ATTACHMENT})
+GET_ROLES = "alicloud:ram/getRoles:getRoles"
 GENERATED_KEY = "MockGenerated0Key"
 
 
@@ -77,6 +79,9 @@ class Registration:
     additional_secret_outputs: tuple[str, ...]
     alias_types: tuple[str, ...]
     inputs: dict[str, Any]
+    retain_on_delete: bool = False
+    import_id: str = ""
+    ignore_changes: tuple[str, ...] = ()
 
     @property
     def provider_urn(self) -> str:
@@ -88,11 +93,18 @@ class Registration:
         return unwrap(self.inputs.get(key))
 
 
+def _role_of(args: MockCallArgs) -> str:
+    """The role name a ``getRoles`` lookup asks for (its ``^name$`` regex)."""
+    return re.sub(r"\\(.)", r"\1", str(args.args.get("nameRegex", "")).strip("^$"))
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Echo inputs as outputs (plus a role ARN); remember the inputs of every resource."""
 
     def __init__(self) -> None:
         self.args: dict[str, MockResourceArgs] = {}
+        self.existing_roles: set[str] = set()
+        self.invokes: list[str] = []
         self._lock = threading.Lock()
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -114,7 +126,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             }
         return f"{args.name}-id", outputs
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], None]:
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        if args.token == GET_ROLES:  # create-role's lookup: the account has the roles in ROLES
+            self.invokes.append(args.token)
+            found = [{"id": n, "name": n} for n in self.existing_roles if n == _role_of(args)]
+            return {"roles": found, "names": [r["name"] for r in found]}
         raise AssertionError(f"unexpected invoke {args.token}")
 
 
@@ -151,6 +167,9 @@ class RecordingMonitor(MockMonitor):
                 additional_secret_outputs=tuple(request.additionalSecretOutputs),
                 alias_types=tuple(a.spec.type for a in request.aliases if a.spec.type),
                 inputs=dict(self.recording_mocks.args[name].inputs),
+                retain_on_delete=bool(request.retainOnDelete),
+                import_id=request.importId,
+                ignore_changes=tuple(request.ignoreChanges),
             )
         return out
 

@@ -597,3 +597,73 @@ def test_bad_config_problems_match_load_settings(monitor):
     with pytest.raises(pulumi.RunError) as caught:
         run_main()
     assert str(caught.value) == str(expected.value)
+
+
+# -- the role is never deleted; the grant runs as the ims provider's identity ----------------
+
+
+def test_created_role_is_retained_on_delete_and_never_changed(deploy, monitor):
+    stack = deploy(settings_for("create-role"))
+    (role,) = stack.of_type(ROLE)
+    assert role.retain_on_delete, "destroy must leave the IMS service role"
+    assert set(role.ignore_changes) == {"assumeRolePolicyDocument", "description"}
+    assert role.import_id == "", "a role that is not there is created"
+    assert monitor.recording_mocks.invokes == ["alicloud:ram/getRoles:getRoles"]
+    for resource in stack.resources.values():
+        if resource.type in {POLICY, ATTACHMENT}:
+            assert not resource.retain_on_delete, resource.name  # the stack's own: deleted
+
+
+def test_existing_role_is_imported_not_created(deploy, monitor):
+    monitor.recording_mocks.existing_roles.add(ROLE_NAME)
+    stack = deploy(settings_for("create-role"))
+    (role,) = stack.of_type(ROLE)
+    assert role.import_id == ROLE_NAME
+    assert role.retain_on_delete
+
+
+def test_attach_mode_looks_nothing_up(deploy, monitor):
+    deploy(settings_for("attach"))
+    assert monitor.recording_mocks.invokes == []
+
+
+CREDENTIAL_CONFIG = {
+    "ims:accessKey": "LTAIwiring00001",
+    "ims:secretKey": "wiring-secret-value",
+    "ims:profile": "ops",
+}
+
+
+def test_main_gives_the_grant_provider_the_ims_credentials(monitor):
+    pulumi.runtime.set_all_config(
+        {"ims-callbacks:callbacks": json.dumps(callbacks_config()), **CREDENTIAL_CONFIG},
+        ["ims-callbacks:callbacks", "ims:secretKey"],
+    )
+    run_main()
+    (provider,) = (r for r in monitor.registrations().values() if r.type == ALICLOUD_PROVIDER)
+    assert {k: provider.plain(k) for k in provider.inputs} == {
+        "region": "cn-hangzhou",
+        "accessKey": "LTAIwiring00001",
+        "secretKey": "wiring-secret-value",
+        "profile": "ops",
+    }
+    assert is_secret(provider.inputs["accessKey"]), "the key id is kept secret too"
+    assert is_secret(provider.inputs["secretKey"])
+    assert not is_secret(provider.inputs["profile"])
+
+
+def test_component_credentials_reach_the_grant_provider(monitor):
+    """What Construct passes: the ims provider's configured settings, as plain strings."""
+    settings = settings_for("attach")
+    given = {"accessKey": "LTAIconstruct01", "secretKey": "construct-secret", "emulator": "x"}
+
+    @pulumi.runtime.test
+    def program() -> None:
+        ImsCallbacks(NAME, settings, credentials=given)
+
+    program()
+    (provider,) = (r for r in monitor.registrations().values() if r.type == ALICLOUD_PROVIDER)
+    assert set(provider.inputs) == {"region", "accessKey", "secretKey"}  # no emulator
+    assert provider.plain("accessKey") == "LTAIconstruct01"
+    assert is_secret(provider.inputs["accessKey"])
+    assert is_secret(provider.inputs["secretKey"])
