@@ -62,7 +62,8 @@ FAST = RetryPolicy(max_attempts=2, initial_wait=0.001, max_wait=0.005, max_elaps
 # this project sets. Policy: `force=True` makes delete list the policy's entities, detach it
 # and delete its old versions first (users and groups are never attached by the stack, so
 # DetachPolicyFromUser/Group are not needed); read lists the policy's tags. Role: no `force`,
-# so delete calls DeleteRole only; read lists the role's tags.
+# and `retain_on_delete`: the stack never deletes the role, so no DeleteRole; read lists the
+# role's tags. The role lookup (`ram.get_roles`, before declaring the role) calls ListRoles.
 ALICLOUD_RESOURCE_ACTIONS: dict[str, frozenset[str]] = {
     "Provider": frozenset(),  # a provider instance makes no call of its own
     "ram.Policy": frozenset(
@@ -88,9 +89,9 @@ ALICLOUD_RESOURCE_ACTIONS: dict[str, frozenset[str]] = {
             "ram:GetRole",
             "ram:ListTagResources",
             "ram:UpdateRole",
-            "ram:DeleteRole",
         }
     ),
+    "ram.get_roles": frozenset({"ram:ListRoles"}),
 }
 
 # --- what the product code calls -------------------------------------------------------------
@@ -162,8 +163,8 @@ def _alicloud_imports(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
             prefix = (node.module or "").removeprefix("pulumi_alicloud").lstrip(".")
             for alias in node.names:
                 name = f"{prefix}.{alias.name}" if prefix else alias.name
-                if alias.name[:1].isupper():
-                    classes.add(name)
+                if alias.name[:1].isupper() or alias.name.startswith("get_"):
+                    classes.add(name)  # a resource class, or a data source (an invoke)
                 else:
                     modules[alias.asname or alias.name] = name
         elif isinstance(node, ast.Import):
@@ -175,7 +176,8 @@ def _alicloud_imports(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
 
 
 def alicloud_resources_used() -> set[str]:
-    """``pulumi_alicloud`` classes the product code uses, as ``ram.Policy``, ``Provider``, ...
+    """``pulumi_alicloud`` classes and data sources the product code uses, as ``ram.Policy``,
+    ``ram.get_roles``, ``Provider``, ...
 
     Both ``from pulumi_alicloud.ram import Policy`` and ``alicloud.ram.Policy(...)`` count.
     """
@@ -184,7 +186,10 @@ def alicloud_resources_used() -> set[str]:
         classes, modules = _alicloud_imports(tree)
         used |= classes
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Attribute) and node.attr[:1].isupper()):
+            if not (
+                isinstance(node, ast.Attribute)
+                and (node.attr[:1].isupper() or node.attr.startswith("get_"))
+            ):
                 continue
             parts = [node.attr]
             value: ast.expr = node.value
@@ -328,7 +333,9 @@ def test_the_scan_finds_the_calls_the_deploy_path_makes() -> None:
     called = client_methods_called()
     assert {"get_callback", "set_callback", "reset_callback"} <= called[IceClient]
     assert {"get_queue", "create_queue", "update_queue", "delete_queue"} <= called[MnsClient]
-    assert {"ram.Policy", "ram.RolePolicyAttachment", "ram.Role"} <= alicloud_resources_used()
+    assert {"ram.Policy", "ram.RolePolicyAttachment", "ram.Role", "ram.get_roles"} <= (
+        alicloud_resources_used()
+    )
 
 
 def test_the_emulator_saw_exactly_the_sdk_calls_of_the_clients(observed) -> None:
@@ -354,6 +361,9 @@ def test_resources_are_as_narrow_as_the_names_the_stack_uses() -> None:
     queue_arn = f"acs:mns:{REGION}:1234567890:/queues/{default_queue_name('ims', 'prod', REGION)}"
     ram_resources = {RAM_POLICY_RESOURCE, f"acs:ram:*:*:role/{DEFAULT_ROLE_NAME}"}
     for action, resources in granted(load_policy()).items():
+        if action == "ram:ListRoles":  # a list cannot name one role: roles, nothing else
+            assert resources == ["acs:ram:*:*:role/*"], action
+            continue
         product = action.split(":")[0]
         if product == "ice":  # ICE has no resource-level permissions: its whole product
             assert resources == ["acs:ice:*:*:*"], action
