@@ -24,6 +24,7 @@ from emulator.auth import DEFAULT_ACCESS_KEY_ID
 from emulator.faults import FaultKind
 from emulator.testing import EmulatorProcess
 from tests.aliyun.conftest import FAST_RETRY, make_credential
+from tests.queues import queue_settings
 
 AUTH_KEY = "Zq7SecretAuthKey9"
 
@@ -39,17 +40,7 @@ def http_setting(n: int = 0, key: str = AUTH_KEY) -> CallbackSetting:
 
 
 def queue(name: str) -> QueueSettings:
-    return QueueSettings(
-        name=name,
-        existing=False,
-        retention_seconds=345600,
-        visibility_timeout_seconds=30,
-        polling_wait_seconds=0,
-        max_message_bytes=65536,
-        delay_seconds=0,
-        logging=False,
-        tags=(),
-    )
+    return queue_settings(name)
 
 
 def test_unconfigured_region_reads_as_empty(ice: Callable[..., IceClient]) -> None:

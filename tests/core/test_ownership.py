@@ -7,21 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from components.core.models import QueueSettings
 from components.core.ownership import OWNER_TAG, owned_by, owner_value, with_owner
 from components.core.rules import MAX_TAG_VALUE, MAX_TAGS, check_tags
+from tests.queues import queue_settings
 
-QUEUE = QueueSettings(
-    name="ice-callback",
-    existing=False,
-    retention_seconds=345600,
-    visibility_timeout_seconds=30,
-    polling_wait_seconds=0,
-    max_message_bytes=65536,
-    delay_seconds=0,
-    logging=False,
-    tags=(("env", "prod"), ("team", "media")),
-)
+QUEUE = queue_settings("ice-callback", tags=(("env", "prod"), ("team", "media")))
 
 
 # -- owner_value ------------------------------------------------------------------------------

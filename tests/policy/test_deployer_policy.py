@@ -38,6 +38,7 @@ from components.core.models import DEFAULT_ROLE_NAME, QueueSettings
 from components.core.rules import default_queue_name
 from emulator.auth import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from emulator.testing import EmulatorProcess
+from tests.queues import queue_settings
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY_FILE = REPO / "docs" / "deployer-policy.json"
@@ -205,17 +206,7 @@ def alicloud_resources_used() -> set[str]:
 
 
 def _queue(name: str = QUEUE, retention: int = 345600) -> QueueSettings:
-    return QueueSettings(
-        name=name,
-        existing=False,
-        retention_seconds=retention,
-        visibility_timeout_seconds=30,
-        polling_wait_seconds=0,
-        max_message_bytes=65536,
-        delay_seconds=0,
-        logging=False,
-        tags=(),
-    )
+    return queue_settings(name, retention_seconds=retention)
 
 
 def _mns_setting() -> CallbackSetting:

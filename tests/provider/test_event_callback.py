@@ -28,7 +28,6 @@ from components.aliyun.ice import IceClient
 from components.aliyun.mns import MnsClient
 from components.core.callback import CallbackSetting
 from components.core.fingerprint import fingerprint
-from components.core.models import QueueSettings
 from components.core.rules import auth_key_problems
 from components.provider.errors import ResourceError, user_error
 from components.provider.provider import ImsProvider
@@ -52,6 +51,7 @@ from tests.provider.conftest import (
     unwrap,
     urn,
 )
+from tests.queues import queue_settings
 
 LIVE_KEY = "LiveConsole9Key"
 SECRETS = ("authKey", "previous")
@@ -113,17 +113,7 @@ class Harness:
         self.ice(region).set_callback(setting)
 
     def make_queue(self, region: str = MNS_REGION, name: str = QUEUE) -> None:
-        settings = QueueSettings(
-            name=name,
-            existing=False,
-            retention_seconds=345600,
-            visibility_timeout_seconds=30,
-            polling_wait_seconds=0,
-            max_message_bytes=65536,
-            delay_seconds=0,
-            logging=False,
-            tags=(),
-        )
+        settings = queue_settings(name)
         MnsClient(region, self._credential(), Transport(emulator=self.emu.base_url)).create_queue(
             settings
         )

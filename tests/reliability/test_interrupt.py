@@ -15,6 +15,7 @@ import signal
 import pytest
 
 from components.core.models import QueueSettings
+from tests.queues import queue_settings
 from tests.reliability.harness import (
     SET,
     SHORT_REGIONS,
@@ -39,17 +40,7 @@ KILL_OVERRIDES = {
 
 
 def existing_queue(name: str) -> QueueSettings:
-    return QueueSettings(
-        name=name,
-        existing=True,
-        retention_seconds=345600,
-        visibility_timeout_seconds=30,
-        polling_wait_seconds=0,
-        max_message_bytes=65536,
-        delay_seconds=0,
-        logging=False,
-        tags=(),
-    )
+    return queue_settings(name, existing=True)
 
 
 def lock_files(scenario: Scenario) -> list[str]:
