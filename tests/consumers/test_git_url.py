@@ -29,7 +29,8 @@ from devtools.engine import REPO_ROOT, EngineProfile
 from devtools.stack import CliStack
 from emulator.testing import EmulatorProcess
 from tests.engine.conftest import live_setting
-from tests.fakes.git_server import HOST, Certificate, GitServer, self_signed_certificate, serve_git
+from tests.fakes.certificates import Certificate, self_signed_certificate
+from tests.fakes.git_server import HOST, GitServer, serve_git
 
 REPO_PATH = "/org/ims-callbacks.git"
 PACKAGE_URL = f"https://{HOST}/org/ims-callbacks/provider"
@@ -74,7 +75,7 @@ def git_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitHost]:
         check=True,
         capture_output=True,
     )
-    certificate = self_signed_certificate(root / "tls")
+    certificate = self_signed_certificate(root / "tls", HOST)
     with serve_git({REPO_PATH: bare}, certificate) as server:
         yield GitHost(server, certificate)
 

@@ -17,8 +17,6 @@ must stay reachable). Every request and every tunnel is recorded.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import select
 import socket
 import socketserver
@@ -31,60 +29,14 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from dulwich.protocol import CAPABILITY_SIDE_BAND_64K
 from dulwich.repo import Repo
 from dulwich.server import BackendRepo, DictBackend, UploadPackHandler
 from dulwich.web import make_wsgi_chain
 
+from tests.fakes.certificates import LOOPBACK, Certificate
+
 HOST = "git.ims-callbacks.test"  # .test is reserved (RFC 2606): it never resolves
-LOOPBACK = "127.0.0.1"
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A self-signed certificate for ``HOST`` and its private key, as PEM files."""
-
-    cert: Path
-    key: Path
-
-
-def self_signed_certificate(dest: Path) -> Certificate:
-    """Write a fresh self-signed certificate for ``HOST`` (and 127.0.0.1) into ``dest``."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName(HOST), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    dest.mkdir(parents=True, exist_ok=True)
-    files = Certificate(cert=dest / "cert.pem", key=dest / "key.pem")
-    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return files
 
 
 class _UploadPack(UploadPackHandler):

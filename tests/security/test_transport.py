@@ -20,7 +20,6 @@ on loopback (a test client sends to a local TLS server instead of the regional h
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import http.server
 import ipaddress
@@ -35,9 +34,6 @@ import pytest
 from alibabacloud_ice20201109.client import Client as IceSdk
 from alibabacloud_tea_openapi.utils_models import Config
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from components.aliyun import tls
 from components.aliyun.credentials import resolve_credentials
@@ -48,6 +44,7 @@ from components.aliyun.retry import RetryPolicy
 from components.core.callback import CallbackSetting
 from components.core.errors import ConfigError
 from components.core.stack_config import load_settings
+from tests.fakes.certificates import self_signed_certificate
 
 ACCESS_KEY_ID = "LTAIprobeKeyId0001"
 ACCESS_SECRET = "ProbeAccessSecret0001xyz"
@@ -72,36 +69,6 @@ def credential():
 
 
 # -- certificate verification ----------------------------------------------------------------
-def self_signed(tmp: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp / "cert.pem", tmp / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 class _Recorder(http.server.BaseHTTPRequestHandler):
     requests: list[str] = []  # noqa: RUF012 - per-server class, set in the fixture
 
@@ -141,7 +108,8 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, list[str], Path]]:
     (:mod:`components.aliyun.tls`) is dropped before and after, so each test reads the TLS
     environment it sets, as a new ``pulumi`` run or drift check would."""
     tls.shared_context.cache_clear()
-    cert, key = self_signed(tmp_path)
+    files = self_signed_certificate(tmp_path)
+    cert, key = files.cert, files.key
     handler = type("Recorder", (_Recorder,), {"requests": []})
     server = _server_on_a_fresh_port(handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -243,8 +211,7 @@ def test_openssl_env_adds_trust_but_never_turns_verification_off(
     a trusted certificate is still checked against the host name (its SAN is 127.0.0.1)."""
     url, requests, cert = tls_server
     no_proxies(monkeypatch)
-    (tmp_path / "other").mkdir()
-    other, _ = self_signed(tmp_path / "other")
+    other = self_signed_certificate(tmp_path / "other").cert
     monkeypatch.setenv("SSL_CERT_FILE", str(other))
     assert_refused(client_for(url), requests)
 
