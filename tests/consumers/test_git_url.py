@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from components.version import VERSION
 from devtools.engine import REPO_ROOT, EngineProfile
 from devtools.stack import CliStack
 from emulator.testing import EmulatorProcess
+from tests.consumers.projects import python_project
 from tests.engine.conftest import live_setting
 from tests.fakes.certificates import Certificate, self_signed_certificate
 from tests.fakes.git_server import HOST, GitServer, serve_git
@@ -94,20 +94,9 @@ def package_add(
     )
 
 
-def python_project(path: Path) -> Path:
-    """A Python project with a virtualenv of its own (the pulumi SDK the plugin pins)."""
-    path.mkdir()
-    pin = next(
-        line
-        for line in (REPO_ROOT / "provider" / "requirements.txt").read_text().splitlines()
-        if line.startswith("pulumi==")
-    )
-    subprocess.run([sys.executable, "-m", "venv", str(path / "venv")], check=True)
-    subprocess.run([str(path / "venv" / "bin" / "pip"), "install", "--quiet", pin], check=True)
-    runtime = {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
-    (path / "Pulumi.yaml").write_text(
-        yaml.safe_dump({"name": "media-callbacks", "runtime": runtime}, sort_keys=False)
-    )
+def program_project(path: Path) -> Path:
+    """A Python project of its own whose program declares one callback."""
+    python_project(path)
     (path / "__main__.py").write_text(PROGRAM)
     return path
 
@@ -115,7 +104,7 @@ def python_project(path: Path) -> Path:
 def test_package_add_from_a_git_tag_clones_it_and_up_runs_the_cached_plugin(
     consumer_profile: EngineProfile, git_host: GitHost, tmp_path: Path, emulator: EmulatorProcess
 ):
-    project = python_project(tmp_path / "media-callbacks")
+    project = program_project(tmp_path / "media-callbacks")
     seen = len(git_host.server.requests)
     added = package_add(project, f"{PACKAGE_URL}@v{VERSION}", consumer_profile, git_host)
     output = added.stdout + added.stderr

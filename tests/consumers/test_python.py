@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
-
-import yaml
 
 from devtools.engine import EngineProfile
 from devtools.stack import PACKAGE_DIR, CliStack
 from emulator.testing import EmulatorProcess
+from tests.consumers.projects import python_project
 from tests.consumers.scenario import BEIJING_URL, HANGZHOU_URL, SHENZHEN_LIVE, run_scenario
 
 PROGRAM = f'''"""Media callbacks, declared with the typed ims SDK."""
@@ -59,26 +56,12 @@ ims.EventCallback(
 def test_a_python_project_runs_the_scenario(
     consumer_profile: EngineProfile, dist: Path, tmp_path: Path, emulator: EmulatorProcess
 ):
-    project = tmp_path / "media-callbacks"
-    project.mkdir()
-    venv = project / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     wheel = next(dist.glob("pulumi_ims-*.whl"))
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "pulumi==3.272.0", str(wheel)], check=True)
-    (project / "Pulumi.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "name": "media-callbacks",
-                "runtime": {
-                    "name": "python",
-                    "options": {"toolchain": "pip", "virtualenv": "venv"},
-                },
-                "options": {"refresh": "always"},
-                "packages": {"ims": str(PACKAGE_DIR)},
-            },
-            sort_keys=False,
-        )
+    project = python_project(
+        tmp_path / "media-callbacks",
+        str(wheel),
+        options={"refresh": "always"},
+        packages={"ims": str(PACKAGE_DIR)},
     )
 
     def write(imported: bool) -> None:
