@@ -15,7 +15,6 @@ from pulumi.errors import InputPropertiesError
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from components.aliyun.credentials import CREDENTIAL_SETTINGS
 from components.core.errors import ConfigError
 from components.core.models import StackSettings
 from components.core.schema_fields import REGION_OUTPUT
@@ -86,19 +85,17 @@ async def construct(
 ) -> p.ConstructResponse:
     """Validate ``callbacks`` like the stack config, then declare the component.
 
-    ``provider_settings``: this provider's configured settings; the credential ones go to the
-    grant's alicloud provider, so it runs as the same identity as the callbacks.
+    ``provider_settings``: this provider's configured settings; the grant's alicloud provider
+    takes the credential ones (``ram_provider_args``), so it runs as the same identity as the
+    callbacks.
     """
     # Imported here: pulumi_alicloud costs a second, and only a component needs it.
     from components.pulumi_layer.account import ImsCallbacks  # noqa: PLC0415
 
     settings = component_settings(request.inputs)
-    credentials = {
-        name: value
-        for name, value in (provider_settings or {}).items()
-        if name in CREDENTIAL_SETTINGS and value
-    }
-    component = ImsCallbacks(request.name, settings, request.options, credentials=credentials)
+    component = ImsCallbacks(
+        request.name, settings, request.options, credentials=provider_settings or {}
+    )
     state = {"regions": await region_outputs(component.outputs)}
     urn = await component.urn.future()
     return p.ConstructResponse(str(urn), state, {"regions": set()})

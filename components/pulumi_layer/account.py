@@ -98,9 +98,9 @@ class ImsCallbacks(pulumi.ComponentResource):
     ) -> None:
         """Declare the optional IMS role and one region component per configured region.
 
-        ``credentials``: the ``ims`` provider's credential settings (``__main__.py``: the
-        ``ims:*`` stack config; ``Construct``: the provider's configured settings), which the
-        grant's alicloud provider gets too.
+        ``credentials``: the ``ims`` provider's settings (``__main__.py``: the ``ims:*``
+        credential config; ``Construct``: the provider's configured settings), whose credential
+        ones the grant's alicloud provider gets too (:func:`ram_provider_args`).
         """
         super().__init__(IMS_CALLBACKS.token, name, None, with_old_type(OLD_ACCOUNT_TYPE, opts))
         grant = self._grant(name, settings, credentials or {})
