@@ -10,6 +10,7 @@ Two subcommands (docs/pipelines.md explains the set-up on both sides):
     ``ALIBABA_CLOUD_ROLE_SESSION_NAME`` through ``$GITHUB_ENV``. The project's credential chain
     (components/aliyun/credentials.py; its sources in order: docs/sdk-clients.md) reads exactly
     these, so the drift check assumes the role itself and refreshes the credentials as needed.
+    With the action input ``sts-endpoint`` it also exports ``ALIBABA_CLOUD_STS_ENDPOINT``.
 
 ``run [--output FILE] [--state-credentials auto|never] -- COMMAND...``
     For ``pulumi`` commands. The bridged ``alicloud`` provider (the RAM grant) does not read
@@ -24,8 +25,16 @@ Two subcommands (docs/pipelines.md explains the set-up on both sides):
     streamed with every known secret replaced by ``[redacted]`` and, with ``--output``, also
     written to FILE. The exit code is COMMAND's.
 
-Only the standard library is needed for ``token``; ``run`` needs ``alibabacloud_credentials``
-(requirements.txt).
+STS endpoint (``run``): ``ALIBABA_CLOUD_STS_ENDPOINT`` (set from the action input
+``sts-endpoint``), an STS endpoint, e.g. ``sts-vpc.cn-shanghai.aliyuncs.com`` inside a VPC; a
+host means https, a URL may be ``https://host[:port]``, and ``http://`` is accepted only for a
+loopback test double (``http://127.0.0.1:<port>``, ``::1``, ``localhost``). Unset:
+``sts.<region>.aliyuncs.com`` with ``ALIBABA_CLOUD_STS_REGION`` (``sts-vpc.`` with
+``ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true``), as alibabacloud_credentials does, else
+``sts.aliyuncs.com``.
+
+Only the standard library is needed for ``token``; ``run`` needs the STS SDK
+``alibabacloud_sts20150401`` (requirements.txt).
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import ipaddress
 import json
 import os
 import re
@@ -48,12 +58,25 @@ from typing import IO
 
 DEFAULT_AUDIENCE = "sts.aliyuncs.com"
 DEFAULT_SESSION_SECONDS = 3600
+DEFAULT_STS_ENDPOINT = "sts.aliyuncs.com"
+STS_ENDPOINT_ENV = "ALIBABA_CLOUD_STS_ENDPOINT"
+STS_ENDPOINT_INPUT = "sts-endpoint"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+"""The only hosts an ``http://`` STS endpoint may name (a test double on this machine)."""
+STS_CONNECT_TIMEOUT_MS = 10_000
+STS_READ_TIMEOUT_MS = 30_000
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 4
 """Shorter values are not redacted (they would mangle unrelated text); secrets are longer."""
 
 ROLE_ARN = re.compile(r"^acs:ram::\d+:role/[\w.@+=,-]+$")
 PROVIDER_ARN = re.compile(r"^acs:ram::\d+:oidc-provider/[\w.@+=,-]+$")
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ERROR_CODE = re.compile(r"^[A-Za-z0-9][\w.:-]{0,127}$")
+"""What an STS error code looks like (``AuthenticationFail.OIDCToken.Invalid``); anything else
+in that field is not printed."""
 SECRET_ENV = (
     "PULUMI_CONFIG_PASSPHRASE",
     "PULUMI_ACCESS_TOKEN",
@@ -81,6 +104,21 @@ class StsCredentials:
     access_key_id: str
     access_key_secret: str
     security_token: str
+
+
+@dataclass(frozen=True)
+class StsEndpoint:
+    """Where AssumeRoleWithOIDC goes: ``protocol`` (https, or http for loopback) and ``host``
+    (with ``:port`` if one was given; an IPv6 address in brackets), as the SDK's Config takes
+    them."""
+
+    protocol: str
+    host: str
+
+    @property
+    def url(self) -> str:
+        """``protocol://host[:port]``, for messages."""
+        return f"{self.protocol}://{self.host}"
 
 
 def _error(message: str) -> None:
@@ -121,6 +159,66 @@ def _claims(token: str) -> dict[str, object]:
     except (IndexError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _is_host(host: str) -> bool:
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return True
+    return len(host) <= 253 and bool(HOSTNAME.match(host))
+
+
+def parse_sts_endpoint(value: str, source: str = STS_ENDPOINT_INPUT) -> StsEndpoint:
+    """An STS endpoint from a host (https) or a URL ``https://host[:port]`` /
+    ``http://<loopback>:port``; ``source`` names the setting in the error."""
+    text = value.strip()
+    usage = (
+        f"{source} {text!r} is not an STS endpoint: give a host such as "
+        "sts-vpc.cn-shanghai.aliyuncs.com (https) or a URL https://host[:port] "
+        "(http:// only for a loopback test double, e.g. http://127.0.0.1:8080)"
+    )
+    if "://" in text:
+        parts = urllib.parse.urlsplit(text)
+        scheme = parts.scheme.lower()
+        if scheme not in ("https", "http"):
+            raise OidcError(usage)
+    else:
+        parts = urllib.parse.urlsplit(f"https://{text}")
+        scheme = "https"
+    try:
+        port = parts.port
+    except ValueError:
+        raise OidcError(usage) from None
+    host = parts.hostname or ""
+    extra = parts.username or parts.password or parts.query or parts.fragment
+    if extra or parts.path not in ("", "/") or not _is_host(host):
+        raise OidcError(usage)
+    if scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise OidcError(
+            f"{source} {text!r}: plain http:// is accepted only for a loopback test double "
+            f"({', '.join(sorted(LOOPBACK_HOSTS))}); use https://{parts.netloc} or just the "
+            f"host {host}"
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    return StsEndpoint(scheme, f"{netloc}:{port}" if port is not None else netloc)
+
+
+def sts_endpoint(env: Mapping[str, str]) -> StsEndpoint:
+    """The STS endpoint of ``run``: ``ALIBABA_CLOUD_STS_ENDPOINT``, else the regional one of
+    ``ALIBABA_CLOUD_STS_REGION`` (``sts-vpc`` with ``ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true``),
+    else ``sts.aliyuncs.com``; always https except for a loopback test double."""
+    value = env.get(STS_ENDPOINT_ENV, "").strip()
+    if value:
+        return parse_sts_endpoint(value, STS_ENDPOINT_ENV)
+    region = env.get("ALIBABA_CLOUD_STS_REGION", "").strip()
+    if not region:
+        return StsEndpoint("https", DEFAULT_STS_ENDPOINT)
+    if not REGION.match(region):
+        raise OidcError(
+            f"ALIBABA_CLOUD_STS_REGION {region!r} is not a region ID (e.g. cn-shanghai)"
+        )
+    vpc = env.get("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "").strip().lower() == "true"
+    return StsEndpoint("https", f"{'sts-vpc' if vpc else 'sts'}.{region}.aliyuncs.com")
 
 
 def request_token(env: Mapping[str, str], audience: str, timeout: float = 30.0) -> str:
@@ -172,6 +270,7 @@ def cmd_token(env: Mapping[str, str], out: IO[str]) -> int:
     session = env.get("INPUT_SESSION_NAME", "").strip() or (
         f"gha-{env.get('GITHUB_RUN_ID', 'local')}-{env.get('GITHUB_RUN_ATTEMPT', '1')}"
     )
+    endpoint = env.get("INPUT_STS_ENDPOINT", "").strip()
     problems = []
     if not ROLE_ARN.match(role_arn):
         problems.append(
@@ -184,6 +283,11 @@ def cmd_token(env: Mapping[str, str], out: IO[str]) -> int:
             "(acs:ram::<account>:oidc-provider/<name>); set the variable "
             "ALIYUN_OIDC_PROVIDER_ARN on this job's GitHub environment"
         )
+    if endpoint:
+        try:
+            parse_sts_endpoint(endpoint, STS_ENDPOINT_INPUT)
+        except OidcError as err:
+            problems.append(str(err))
     if problems:
         raise OidcError("\n".join(problems))
     env_file = env.get("GITHUB_ENV", "")
@@ -200,6 +304,8 @@ def cmd_token(env: Mapping[str, str], out: IO[str]) -> int:
         _env_line("ALIBABA_CLOUD_ROLE_SESSION_NAME", session),
         _env_line("ALIBABA_CLOUD_OIDC_AUDIENCE", audience),
     ]
+    if endpoint:
+        lines.append(_env_line(STS_ENDPOINT_ENV, endpoint))
     with open(env_file, "a", encoding="utf-8") as handle:
         handle.writelines(lines)
     claims = _claims(token)
@@ -207,17 +313,40 @@ def cmd_token(env: Mapping[str, str], out: IO[str]) -> int:
         f"{key}={claims[key]}" for key in ("sub", "aud", "iss", "environment") if key in claims
     )
     out.write(f"GitHub OIDC token written to {token_file} ({shown or 'claims unreadable'})\n")
-    out.write(f"role {role_arn} via {provider_arn}, session {session}\n")
+    via = f", STS {parse_sts_endpoint(endpoint).url}" if endpoint else ""
+    out.write(f"role {role_arn} via {provider_arn}, session {session}{via}\n")
     out.flush()
     return 0
 
 
-def exchange_credentials(env: Mapping[str, str]) -> StsCredentials:
-    """AssumeRoleWithOIDC with the token file named in ``env`` (one STS call)."""
-    from alibabacloud_credentials.provider import (  # noqa: PLC0415 - only `run` needs it
-        OIDCRoleArnCredentialsProvider,
-    )
+_FAILURES = (
+    ("as json format", "the answer is not STS JSON (a wrong endpoint or a proxy?)"),
+    ("NameResolution", "the host name does not resolve"),
+    ("Name or service not known", "the host name does not resolve"),
+    ("Connection refused", "connection refused"),
+    ("timed out", "timed out"),
+    ("SSLError", "TLS failed (certificate or protocol)"),
+)
+"""Markers in the SDK's error text (never printed) and what they mean; the text also holds the
+request URL, so every marker has a character base64url tokens lack, or is longer than chance."""
 
+
+def _failure(err: Exception) -> str:
+    """What went wrong, in words of our own: darabonba wraps connection errors in a RetryError
+    whose text quotes the request URL, the OIDC token included."""
+    cause = getattr(err, "inner_exception", None) or err
+    text = str(cause)
+    for marker, words in _FAILURES:
+        if marker in text:
+            return words
+    if isinstance(cause, ValueError):
+        return "the answer is not STS JSON (a wrong endpoint or a proxy?)"
+    return f"no usable answer ({type(cause).__name__})"
+
+
+def exchange_credentials(env: Mapping[str, str]) -> StsCredentials:
+    """AssumeRoleWithOIDC with the token file named in ``env`` (one anonymous STS call to
+    :func:`sts_endpoint`)."""
     names = (
         "ALIBABA_CLOUD_ROLE_ARN",
         "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
@@ -228,24 +357,84 @@ def exchange_credentials(env: Mapping[str, str]) -> StsCredentials:
         raise OidcError(
             f"{', '.join(missing)} not set: run the ./.github/actions/aliyun-oidc action first"
         )
-    seconds = int(env.get("ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION") or DEFAULT_SESSION_SECONDS)
-    provider = OIDCRoleArnCredentialsProvider(
+    endpoint = sts_endpoint(env)
+    raw_seconds = env.get("ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION") or str(DEFAULT_SESSION_SECONDS)
+    try:
+        seconds = int(raw_seconds)
+    except ValueError:
+        raise OidcError(
+            f"ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION {raw_seconds!r} is not a number of seconds"
+        ) from None
+    try:
+        token = Path(env["ALIBABA_CLOUD_OIDC_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise OidcError(
+            f"cannot read ALIBABA_CLOUD_OIDC_TOKEN_FILE: {err.strerror}; run the "
+            "./.github/actions/aliyun-oidc action first"
+        ) from None
+    if not token:
+        raise OidcError("ALIBABA_CLOUD_OIDC_TOKEN_FILE is empty")
+
+    # Only `run` needs the SDK; `token` runs on the standard library.
+    from alibabacloud_sts20150401 import models as sts_models  # type: ignore[import-untyped]  # noqa: PLC0415
+    from alibabacloud_sts20150401.client import (  # type: ignore[import-untyped]  # noqa: PLC0415
+        Client as StsClient,
+    )
+    from alibabacloud_tea_openapi.exceptions import (  # noqa: PLC0415
+        AlibabaCloudException,
+    )
+    from alibabacloud_tea_openapi.models import Config  # noqa: PLC0415
+
+    # No AccessKey in the Config: AssumeRoleWithOIDC is an anonymous call (the SDK's auth_type
+    # "Anonymous" neither signs it nor looks for credentials).
+    client = StsClient(
+        Config(
+            endpoint=endpoint.host,
+            protocol=endpoint.protocol,
+            region_id=env.get("ALIBABA_CLOUD_STS_REGION") or None,
+            connect_timeout=STS_CONNECT_TIMEOUT_MS,
+            read_timeout=STS_READ_TIMEOUT_MS,
+        )
+    )
+    request = sts_models.AssumeRoleWithOIDCRequest(
         role_arn=env["ALIBABA_CLOUD_ROLE_ARN"],
-        oidc_provider_arn=env["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"],
-        oidc_token_file_path=env["ALIBABA_CLOUD_OIDC_TOKEN_FILE"],
+        oidcprovider_arn=env["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"],
+        oidctoken=token,
         role_session_name=env.get("ALIBABA_CLOUD_ROLE_SESSION_NAME") or "ims-callbacks",
         duration_seconds=seconds,
     )
-    try:
-        creds = provider.get_credentials()
-    except Exception as err:  # the SDK raises several types; the message names the cause
-        raise OidcError(
-            f"AssumeRoleWithOIDC failed ({type(err).__name__}): check the role's trust policy "
-            "(oidc:sub / oidc:aud) against the token claims printed by the aliyun-oidc step"
-        ) from None
-    return StsCredentials(
-        creds.get_access_key_id(), creds.get_access_key_secret(), creds.get_security_token()
+    trust = (
+        "check the role's trust policy (oidc:sub / oidc:aud) against the token claims printed "
+        "by the aliyun-oidc step"
     )
+    # Never print an SDK message: the token travels in the request, and the SDK quotes the
+    # request URL in connection errors. Only the error code, the HTTP status and the request ID.
+    try:
+        response = client.assume_role_with_oidc(request)
+    except AlibabaCloudException as err:
+        code = str(getattr(err, "code", "") or "")
+        shown = code if ERROR_CODE.match(code) and code != "None" else "no error code"
+        request_id = str(getattr(err, "request_id", "") or "")
+        rid = f", request ID {request_id}" if ERROR_CODE.match(request_id) else ""
+        raise OidcError(
+            f"AssumeRoleWithOIDC at {endpoint.url} was refused: {shown} "
+            f"(HTTP {getattr(err, 'status_code', '?')}{rid}); {trust}"
+        ) from None
+    except Exception as err:  # connection problems, unreadable answers
+        raise OidcError(
+            f"AssumeRoleWithOIDC at {endpoint.url} failed: {_failure(err)}; check the "
+            f"{STS_ENDPOINT_INPUT} input ({STS_ENDPOINT_ENV}) and the runner's network"
+        ) from None
+    body = response.body
+    creds = body.credentials if body is not None else None
+    values = (
+        (creds.access_key_id, creds.access_key_secret, creds.security_token)
+        if creds is not None
+        else ("", "", "")
+    )
+    if not all(isinstance(v, str) and v for v in values):
+        raise OidcError(f"AssumeRoleWithOIDC at {endpoint.url} returned no credentials")
+    return StsCredentials(*values)
 
 
 def refresh_token(env: Mapping[str, str]) -> None:
@@ -330,6 +519,7 @@ def cmd_run(
         command = command[1:]
     if not command:
         raise OidcError("run: no command given (usage: run [--output FILE] -- COMMAND...)")
+    sts_endpoint(env)  # a bad endpoint fails before any request
     refresh_token(env)
     creds = (exchange or exchange_credentials)(env)
     for value in (creds.access_key_id, creds.access_key_secret, creds.security_token):
