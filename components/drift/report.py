@@ -103,6 +103,9 @@ class StackReport:
     error: str | None = None
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    file_label: str = "Stack file"
+    """What ``file`` is, for a reader (``Preview file`` when drawn from ``pulumi preview``);
+    not part of the JSON."""
 
     @property
     def counts(self) -> Counts:

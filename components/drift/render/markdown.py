@@ -50,7 +50,7 @@ def _md_stack_section(stack: StackReport) -> str:
     lines = [
         f"### {_code(stack.name)}: {_md_status(stack.status)}",
         "",
-        f"Stack file {_code(stack.file)}.",
+        f"{stack.file_label} {_code(stack.file)}.",
     ]
     if stack.error is not None:
         lines += ["", f"**Could not be checked:** {_code(stack.error)}"]
