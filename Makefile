@@ -14,7 +14,7 @@ PLUGIN_VENV := provider/venv
 PLUGIN_STAMP := $(PLUGIN_VENV)/.installed-py$(PY_VERSION)
 STATE ?= $(CURDIR)/.state
 
-.PHONY: venv pulumi hosts sdk dist tools test lint typecheck unit engine demo bench emulator clean
+.PHONY: venv pulumi hosts act sdk dist tools test lint typecheck unit engine workflows demo bench emulator clean
 
 $(STAMP): requirements.txt requirements-dev.txt provider/requirements.txt
 	@[ -n "$(PYTHON)" ] || { echo "need CPython 3.11, 3.12 or 3.13 on PATH (python3.13, python3.12 or python3.11), or make PYTHON=/path/to/python"; exit 1; }
@@ -41,6 +41,9 @@ pulumi:  ## build or locate the Pulumi CLI (cached outside the repo)
 hosts:  ## the YAML and Node.js language hosts (YAML consumer test, TypeScript SDK), cached
 	@bash scripts/install-language-hosts.sh >/dev/null
 
+act:  ## act, which runs the GitHub workflows locally (make workflows), cached outside the repo
+	@bash scripts/install-act.sh >/dev/null
+
 sdk: venv pulumi hosts  ## regenerate sdk/ (Python, TypeScript) from the provider's schema
 	@bash scripts/gen-sdk.sh >/dev/null
 
@@ -56,17 +59,20 @@ lint: venv
 	$(VENV)/bin/lint-imports --no-cache  # the layers of docs/architecture.md (pyproject.toml)
 
 typecheck: venv
-	$(VENV)/bin/mypy components apispec contract emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py
+	$(VENV)/bin/mypy components apispec contract emulator devtools bench .github/actions/aliyun-oidc/aliyun_oidc.py .github/actions/report/combine.py .github/actions/setup/install_project.py .github/actions/review/review.py
 	$(VENV)/bin/mypy __main__.py  # a separate run: bench/ has a __main__ module too
 
-test: venv pulumi hosts tools lint typecheck  ## the whole suite: lint, types, unit, emulator, engine
+test: venv pulumi hosts act tools lint typecheck  ## the whole suite: lint, types, unit, emulator, engine, workflows
 	$(VENV)/bin/pytest -p no:cacheprovider -n 2 --dist loadgroup
 
 unit: venv
-	$(VENV)/bin/pytest -m "not engine" -n 2
+	$(VENV)/bin/pytest -m "not engine and not workflows" -n 2
 
 engine: venv pulumi hosts
 	$(VENV)/bin/pytest -m engine
+
+workflows: venv pulumi hosts act  ## the GitHub workflows run by act against the emulator and a fake GitHub (part of make test)
+	$(VENV)/bin/pytest -p no:cacheprovider -m workflows
 
 demo: venv pulumi  ## the local stack end to end against the emulator
 	$(PY) -m devtools.demo

@@ -1,0 +1,110 @@
+"""Fixtures of the act runs: one world (repository copy, fakes, an emulator per stack) a module."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from devtools.engine import FAKES_BIN, REPO_ROOT, pulumi_bin_dir
+from emulator.testing import start_emulator
+from tests.fakes.github_api import fake_github
+from tests.fakes.sts import StsDouble
+from tests.workflows.act.harness import (
+    GITHUB_TOKEN,
+    OIDC_REQUEST_TOKEN,
+    REPOSITORY,
+    ROLE_ARN,
+    STS,
+    ActWorld,
+    copy_tree,
+    git_repo,
+    github_script_standin,
+    point_stacks_at,
+    seed_plugins,
+    sts_validator,
+)
+from tests.workflows.act.seeds import seed_prod
+
+STACKS = ("dev", "prod")
+CACHE_ROOT = Path(
+    os.environ.get("IMS_CALLBACKS_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ims-callbacks"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here runs act and the real engine, all on one worker, in file order."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.workflows)
+            item.add_marker(pytest.mark.engine)
+            item.add_marker(pytest.mark.xdist_group("act"))
+
+
+@pytest.fixture(scope="session")
+def act_bin() -> Path:
+    """act, built from the Go module proxy and cached (scripts/install-act.sh)."""
+    out = subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / "install-act.sh")],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def pulumi_path() -> tuple[Path, ...]:
+    """What the pulumi/actions stand-in puts on PATH: the CLI, language hosts, alicloud double."""
+    hosts = subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / "install-language-hosts.sh")],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout.strip()
+    return (pulumi_bin_dir(), Path(hosts.splitlines()[-1]), FAKES_BIN)
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """The github-script stand-in's packages (@actions/github, @actions/core) from npm."""
+    return github_script_standin(CACHE_ROOT / "act-standins")
+
+
+@pytest.fixture(scope="module")
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+    act_bin: Path,
+    pulumi_path: tuple[Path, ...],
+    node_modules: Path,
+) -> Iterator[ActWorld]:
+    """The repository copy with dev and prod initialised on a file backend, fakes running."""
+    root = tmp_path_factory.mktemp("act")
+    with ExitStack() as stack:
+        github = stack.enter_context(fake_github(REPOSITORY, GITHUB_TOKEN, OIDC_REQUEST_TOKEN))
+        sts = stack.enter_context(StsDouble({ROLE_ARN: STS}, validator=sts_validator(github)))
+        keys = {STS.access_key_id: STS.access_key_secret}
+        emulators = {
+            name: stack.enter_context(start_emulator(root / f"emulator-{name}.json", None, keys))
+            for name in STACKS
+        }
+        world = ActWorld(root, act_bin, pulumi_path, github, sts, emulators, node_modules)
+        repo = world.repo
+        repo.mkdir()
+        copy_tree(REPO_ROOT, repo)
+        point_stacks_at(repo, emulators)
+        git_repo(repo, f"https://github.com/{REPOSITORY}.git")
+        (root / "pulumi-home").mkdir()
+        env = world.base_env()
+        env["PATH"] = ":".join([*(str(p) for p in pulumi_path), env["PATH"]])
+        seed_plugins(root / "pulumi-home", env)
+        for name in STACKS:
+            world.pulumi("stack", "init", name)
+        seed_prod(emulators["prod"])
+        yield world
