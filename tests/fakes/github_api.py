@@ -128,6 +128,11 @@ class FakeGitHub:
         with self._lock:
             return self._minted.get(token)
 
+    def minted_tokens(self) -> list[str]:
+        """Every OIDC token issued so far."""
+        with self._lock:
+            return list(self._minted)
+
     def api_calls(self) -> list[Call]:
         """The REST calls, without the OIDC token requests."""
         return [c for c in self.calls if not c.path.startswith("/_oidc/")]

@@ -4,7 +4,7 @@
 set -euo pipefail
 home="$(cd "$GITHUB_ACTION_PATH/../../.." && pwd)"
 tools="${RUNNER_TEMP:?}/ims-callbacks-tools"
-python -m pip install --quiet --disable-pip-version-check -r "$GITHUB_ACTION_PATH/requirements.txt"
+python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$GITHUB_ACTION_PATH/requirements.txt"
 python -m uv venv --quiet --allow-existing --python "$(command -v python)" "$tools"
 python -m uv pip install --quiet --python "$tools/bin/python" -r "$home/requirements.txt"
 {

@@ -77,34 +77,50 @@ def node_modules() -> Path:
     return github_script_standin(CACHE_ROOT / "act-standins")
 
 
+def open_world(
+    resources: ExitStack,
+    root: Path,
+    tools: tuple[Path, tuple[Path, ...], Path],
+    repository: str = REPOSITORY,
+    stacks: tuple[str, ...] = STACKS,
+) -> ActWorld:
+    """A world for ``repository``: fakes, an emulator per stack, this repository's copy."""
+    act_bin, pulumi_path, node_modules = tools
+    github = resources.enter_context(fake_github(repository, GITHUB_TOKEN, OIDC_REQUEST_TOKEN))
+    sts = resources.enter_context(StsDouble({ROLE_ARN: STS}, validator=sts_validator(github)))
+    keys = {STS.access_key_id: STS.access_key_secret}
+    emulators = {
+        name: resources.enter_context(start_emulator(root / f"emulator-{name}.json", None, keys))
+        for name in stacks
+    }
+    world = ActWorld(root, act_bin, pulumi_path, github, sts, emulators, node_modules)
+    world.repo.mkdir()
+    copy_tree(REPO_ROOT, world.repo)
+    (root / "pulumi-home").mkdir()
+    env = world.base_env()
+    env["PATH"] = os.pathsep.join([*(str(p) for p in pulumi_path), env["PATH"]])
+    seed_plugins(root / "pulumi-home", env)
+    return world
+
+
+@pytest.fixture(scope="module")
+def tools(
+    act_bin: Path, pulumi_path: tuple[Path, ...], node_modules: Path
+) -> tuple[Path, tuple[Path, ...], Path]:
+    """act, what the pulumi stand-in puts on PATH, the github-script stand-in's packages."""
+    return (act_bin, pulumi_path, node_modules)
+
+
 @pytest.fixture(scope="module")
 def world(
-    tmp_path_factory: pytest.TempPathFactory,
-    act_bin: Path,
-    pulumi_path: tuple[Path, ...],
-    node_modules: Path,
+    tmp_path_factory: pytest.TempPathFactory, tools: tuple[Path, tuple[Path, ...], Path]
 ) -> Iterator[ActWorld]:
-    """The repository copy with dev and prod initialised on a file backend, fakes running."""
-    root = tmp_path_factory.mktemp("act")
-    with ExitStack() as stack:
-        github = stack.enter_context(fake_github(REPOSITORY, GITHUB_TOKEN, OIDC_REQUEST_TOKEN))
-        sts = stack.enter_context(StsDouble({ROLE_ARN: STS}, validator=sts_validator(github)))
-        keys = {STS.access_key_id: STS.access_key_secret}
-        emulators = {
-            name: stack.enter_context(start_emulator(root / f"emulator-{name}.json", None, keys))
-            for name in STACKS
-        }
-        world = ActWorld(root, act_bin, pulumi_path, github, sts, emulators, node_modules)
-        repo = world.repo
-        repo.mkdir()
-        copy_tree(REPO_ROOT, repo)
-        point_stacks_at(repo, emulators)
-        git_repo(repo, f"https://github.com/{REPOSITORY}.git")
-        (root / "pulumi-home").mkdir()
-        env = world.base_env()
-        env["PATH"] = ":".join([*(str(p) for p in pulumi_path), env["PATH"]])
-        seed_plugins(root / "pulumi-home", env)
+    """This repository's copy with dev and prod initialised on a file backend, fakes running."""
+    with ExitStack() as resources:
+        world = open_world(resources, tmp_path_factory.mktemp("act"), tools)
+        point_stacks_at(world.repo, world.emulators)
+        git_repo(world.repo, f"https://github.com/{REPOSITORY}.git")
         for name in STACKS:
             world.pulumi("stack", "init", name)
-        seed_prod(emulators["prod"])
+        seed_prod(world.emulators["prod"])
         yield world

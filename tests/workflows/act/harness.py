@@ -204,9 +204,11 @@ class ActWorld:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def pulumi(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def pulumi(
+        self, *args: str, cwd: Path | None = None, env_extra: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """The CLI on the world's backend (set-up steps a team does once, by hand)."""
-        env = self.base_env()
+        env = self.base_env() | dict(env_extra or {})
         env["PATH"] = os.pathsep.join([*(str(p) for p in self.pulumi_path), env["PATH"]])
         env.update(PULUMI_BACKEND_URL=f"file://{self.backend}", PULUMI_CONFIG_PASSPHRASE=PASSPHRASE)
         return subprocess.run(
@@ -240,7 +242,7 @@ class ActWorld:
         command += ["-e", str(event_file), "-P", "ubuntu-latest=-self-hosted"]
         command += ["--action-cache-path", str(self._mkdir("act-cache"))]
         command += ["--action-offline-mode", "--no-cache-server", "--concurrent-jobs", "1"]
-        for name, sha in remote_actions(repo).items():
+        for name, sha in (remote_actions(self.repo) | remote_actions(repo)).items():
             if name in STANDIN_OF:
                 command += ["--local-repository", f"{name}@{sha}={standins / STANDIN_OF[name]}"]
         for name, folder in local_repositories:
