@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import hypothesis
 import pytest
 from _pytest.mark.expression import Expression  # what `-m` itself evaluates
 
-from devtools.engine import pulumi_bin_dir
+from devtools.engine import REPO_ROOT, pulumi_bin_dir
 from emulator.testing import EmulatorProcess, start_emulator
 
 # Property tests draw the same examples in every `make test`, so CI is reproducible; set
@@ -25,6 +26,26 @@ hypothesis.settings.load_profile("explore" if os.environ.get("IMS_FUZZ_EXPLORE")
 def pulumi_bin() -> Path:
     """The CLI built by scripts/install-pulumi.sh; its absence is an error, never a skip."""
     return pulumi_bin_dir()
+
+
+def installed(script: str) -> Path:
+    """What ``scripts/<script>`` prints on its last line: the tool it found or built (cached)."""
+    out = subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / script)], check=True, stdout=subprocess.PIPE, text=True
+    )
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def language_hosts() -> Path:
+    """The YAML and Node.js language hosts; their absence is an error, never a skip."""
+    return installed("install-language-hosts.sh")
+
+
+@pytest.fixture(scope="session")
+def act_bin() -> Path:
+    """act, built from the Go module proxy and cached (scripts/install-act.sh)."""
+    return installed("install-act.sh")
 
 
 @pytest.fixture

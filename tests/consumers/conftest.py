@@ -34,18 +34,6 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def language_hosts() -> Path:
-    """The YAML and Node.js language hosts; their absence is an error, never a skip."""
-    out = subprocess.run(
-        ["bash", str(REPO_ROOT / "scripts" / "install-language-hosts.sh")],
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return Path(out.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture
 def consumer_profile(
     pulumi_bin: Path, language_hosts: Path, tmp_path: Path, emulator: EmulatorProcess

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -48,27 +47,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def act_bin() -> Path:
-    """act, built from the Go module proxy and cached (scripts/install-act.sh)."""
-    out = subprocess.run(
-        ["bash", str(REPO_ROOT / "scripts" / "install-act.sh")],
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return Path(out.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="session")
-def pulumi_path() -> tuple[Path, ...]:
+def pulumi_path(language_hosts: Path) -> tuple[Path, ...]:
     """What the pulumi/actions stand-in puts on PATH: the CLI, language hosts, alicloud double."""
-    hosts = subprocess.run(
-        ["bash", str(REPO_ROOT / "scripts" / "install-language-hosts.sh")],
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout.strip()
-    return (pulumi_bin_dir(), Path(hosts.splitlines()[-1]), FAKES_BIN)
+    return (pulumi_bin_dir(), language_hosts, FAKES_BIN)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from components.aliyun.credentials import resolve_credentials
 from components.aliyun.endpoints import Transport
 from components.aliyun.mns import MnsClient
-from components.core.models import QueueSettings
 from emulator.testing import EmulatorProcess
+from tests.queues import queue_settings
 from tests.workflows.act.harness import STS
 
 PROD_EXISTING_QUEUE = ("cn-beijing", "ice-callback-prod-beijing")
@@ -23,16 +23,6 @@ def seed_prod(emulator: EmulatorProcess) -> None:
             "alicloud:securityToken": STS.security_token,
         }
     )
-    queue = QueueSettings(
-        name=name,
-        existing=False,
-        retention_seconds=345600,
-        visibility_timeout_seconds=30,
-        polling_wait_seconds=0,
-        max_message_bytes=65536,
-        delay_seconds=0,
-        logging=False,
-        tags=(),
-    )
+    queue = queue_settings(name)
     MnsClient(region, credential, Transport(emulator=emulator.base_url)).create_queue(queue)
     emulator.control.reset_counters()

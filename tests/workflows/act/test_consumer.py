@@ -35,6 +35,7 @@ TAG = f"v{VERSION}"
 URL = "https://media.example.com/hooks/hangzhou"
 CONSOLE_URL = "https://console-edit.example.com/hangzhou"
 PR = 42
+CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"  # v6.0.2
 
 
 def program(package: Path) -> dict[str, object]:
@@ -75,6 +76,7 @@ def workflow() -> dict[str, object]:
                 "environment": "${{ matrix.stack }}-preview",
                 "permissions": {"contents": "read", "id-token": "write"},
                 "steps": [
+                    {"uses": CHECKOUT, "with": {"persist-credentials": False}},
                     {"uses": action.format("setup"), "with": {"working-directory": "infra"}},
                     {
                         "uses": action.format("review"),
@@ -163,8 +165,8 @@ def test_a_yaml_project_is_reviewed_by_the_actions_at_a_tag(
     (comment,) = world.github.comments_on(PR)
     body = comment["body"]
     table = body.split("\n---\n")[0]
-    assert "| `dev` | ⚠️ 1 of 1 regions drifted" in table
-    assert "`~ 1 to update`" in table
+    assert "| `dev` | ⚠️ 1 of 1 region drifted in dev |" in table
+    assert "| `~ 1 to update, 1 unchanged` |" in table
     assert "| `cn-hangzhou` | ⚠️ drifted | http | `url` |" in body
     assert f"`{CONSOLE_URL}`" in body
     assert f"`{URL}`" in body
