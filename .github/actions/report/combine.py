@@ -12,6 +12,8 @@ names) or ``<stack>``, with whatever the stack's job managed to write:
     preview.txt     redacted output of `pulumi preview --refresh --diff` (pr mode)
     preview.exit    its exit code
     preview.skipped why the preview was not run (one line)
+    preview.json    `pulumi preview --refresh --json` (the preview route: preview.txt is its
+                    ``Resources:`` summary)
 
 Output: ``--output FILE`` (Markdown, first line the hidden marker ``<!-- ims-callbacks-drift -->``)
 and ``--status FILE`` (JSON: ``exitCode``, ``summary``, per-stack results). The body is kept
@@ -82,6 +84,8 @@ class StackReport:
     preview: str | None = None
     preview_exit: int | None = None
     preview_skipped: str | None = None
+    preview_json: bool = False
+    """The preview ran with ``--json`` (the review action's preview route): a summary only."""
 
     @property
     def drift_status(self) -> str:
@@ -138,6 +142,7 @@ def load(reports: Path, stacks: Sequence[str]) -> list[StackReport]:
             report.drift_exit = _code(stack_dir / "drift.exit")
             report.preview = _read(stack_dir / "preview.txt")
             report.preview_exit = _code(stack_dir / "preview.exit")
+            report.preview_json = (stack_dir / "preview.json").is_file()
             skipped = _read(stack_dir / "preview.skipped")
             report.preview_skipped = skipped.strip() if skipped is not None else None
         result.append(report)
@@ -199,7 +204,8 @@ def preview_block(report: StackReport, limit: int) -> str:
     """The collapsed preview output, cut from the front to ``limit`` code units."""
     text = (report.preview or "").rstrip("\n") + "\n"
     body, dropped = tail(text, limit)
-    title = f"<code>pulumi preview --refresh --diff --stack {report.name}</code>"
+    flags = "--json" if report.preview_json else "--diff"
+    title = f"<code>pulumi preview --refresh {flags} --stack {report.name}</code>"
     if report.preview_state() == "failed":
         title += f" failed (exit {report.preview_exit})"
     note = ""
