@@ -81,11 +81,23 @@ def wrapped(command: list[str], env: Mapping[str, str], output: Path | None = No
 def run(command: list[str], cwd: Path, env: Mapping[str, str], output: Path | None) -> int:
     """Run; stream the output (the wrapper redacts it) and, without the wrapper, save it."""
     full = wrapped(command, env, output)
-    if full is not command or output is None:
-        return subprocess.call(full, cwd=cwd, env=dict(env))
-    proc = subprocess.run(
-        full, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False
-    )
+    try:
+        if full is not command or output is None:
+            return subprocess.call(full, cwd=cwd, env=dict(env))
+        proc = subprocess.run(
+            full,
+            cwd=cwd,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    except OSError as err:  # e.g. no pulumi on PATH: a failed step, not a crashed review
+        message = f"::error::cannot run {full[0]}: {err.strerror}\n"
+        sys.stdout.write(message)
+        if output is not None:
+            output.write_text(message, encoding="utf-8")
+        return 127
     text = proc.stdout.decode("utf-8", errors="replace")
     sys.stdout.write(text)
     output.write_text(text, encoding="utf-8")
@@ -146,12 +158,14 @@ def preview_route(args: argparse.Namespace, env: Mapping[str, str], report: Path
     """``pulumi preview --refresh --json``, then the drift rendered from it."""
     raw = report / "preview.log"
     code = run(preview_command(args, env, "--json"), args.project_dir, env, raw)
-    document = json_document(raw.read_text(encoding="utf-8", errors="replace"))
+    # The wrapper writes nothing when it fails before running pulumi (its error is in the log).
+    text = raw.read_text(encoding="utf-8", errors="replace") if raw.is_file() else ""
+    document = json_document(text)
     (report / "preview.json").write_text(document, encoding="utf-8")
     (report / "preview.exit").write_text(f"{code}\n", encoding="utf-8")
     summary = resources_text(document)
-    (report / "preview.txt").write_text(summary or raw.read_text(encoding="utf-8"), "utf-8")
-    raw.unlink()
+    (report / "preview.txt").write_text(summary or text, "utf-8")
+    raw.unlink(missing_ok=True)
     codes = []
     for fmt, name in (("markdown", "drift.md"), ("json", "drift.json")):
         command = [sys.executable, "-m", "components.drift", "--stack", args.stack]
@@ -165,6 +179,10 @@ def review(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     """Write the stack's report files."""
     report: Path = args.report_dir
     report.mkdir(parents=True, exist_ok=True)
+    if env.get("PULUMI_CONFIG_PASSPHRASE") == "":
+        # An unset secret reaches the step as "": no passphrase (as needs_passphrase reads it),
+        # not an empty one, or the drift check would fail on it instead of skipping the keys.
+        env = {key: value for key, value in env.items() if key != "PULUMI_CONFIG_PASSPHRASE"}
     route = choose_route(args.drift, args.project_dir, args.stack)
     print(f"{args.stack}: drift from {route}", flush=True)
     if needs_passphrase(args.project_dir, args.stack, env):

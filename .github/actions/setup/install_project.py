@@ -102,8 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("project", nargs="?", default=".", type=Path)
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = parser.parse_args(argv)
+    args.project = args.project.resolve()  # the commands run in it: no path relative to here
     if not (args.project / "Pulumi.yaml").is_file():
-        print(f"::error::no Pulumi.yaml in {args.project.resolve()} (input working-directory)")
+        print(f"::error::no Pulumi.yaml in {args.project} (input working-directory)")
         return 1
     for command in plan(args.project):
         print("+ " + " ".join(command), flush=True)
