@@ -376,8 +376,8 @@ def exchange_credentials(env: Mapping[str, str]) -> StsCredentials:
         raise OidcError("ALIBABA_CLOUD_OIDC_TOKEN_FILE is empty")
 
     # Only `run` needs the SDK; `token` runs on the standard library.
-    from alibabacloud_sts20150401 import models as sts_models  # type: ignore[import-untyped]  # noqa: PLC0415
-    from alibabacloud_sts20150401.client import (  # type: ignore[import-untyped]  # noqa: PLC0415
+    from alibabacloud_sts20150401 import models as sts_models  # noqa: PLC0415
+    from alibabacloud_sts20150401.client import (  # noqa: PLC0415
         Client as StsClient,
     )
     from alibabacloud_tea_openapi.exceptions import (  # noqa: PLC0415
