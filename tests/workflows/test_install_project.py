@@ -4,6 +4,7 @@ a Pulumi project's dependencies, for this repository and for projects of other l
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -36,11 +37,15 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+PYTHON = shutil.which("python") or "python"
+"""install_project pins uv to the python first on PATH (the setup action's)."""
+
+
 def venv(folder: Path, name: str) -> list[list[str]]:
     """What installs ``folder/requirements.txt`` into the virtualenv ``folder/name``."""
     target = str(folder / name)
     return [
-        [*UV, "venv", "--quiet", "--seed", "--allow-existing", target],
+        [*UV, "venv", "--quiet", "--seed", "--allow-existing", "--python", PYTHON, target],
         [
             *UV,
             "pip",
@@ -221,7 +226,8 @@ def test_main_runs_the_plan_in_the_project(tmp_path: Path, monkeypatch: pytest.M
     calls = log.read_text().splitlines()
     requirements = project / "requirements.txt"
     assert calls == [
-        f"{project} python -m uv venv --quiet --seed --allow-existing {project / 'venv'}",
+        f"{project} python -m uv venv --quiet --seed --allow-existing"
+        f" --python {install_project.PYTHON} {project / 'venv'}",
         f"{project} python -m uv pip install --quiet --python {project / 'venv'} -r {requirements}",
     ]
 

@@ -357,10 +357,17 @@ def test_preview_route_with_a_failed_preview(tmp_path: Path, project: Path) -> N
     review.review(args_for(project, report, "dev", "preview"), env)
     assert (report / "preview.exit").read_text() == "255\n"
     assert (report / "drift.exit").read_text() == "1\n"
-    # no Resources: block to show: the output itself (noise included) is the preview text
+    # no Resources: block to show: the lines around the JSON and its error diagnostics, never
+    # the document itself (it holds every resource's state)
     text = (report / "preview.txt").read_text(encoding="utf-8")
-    assert text.startswith("warning: a plugin from $PATH\n{")
-    assert text.endswith("the end\n")
+    assert text.splitlines() == [
+        "warning: a plugin from $PATH",
+        "the end",
+        "error: Preview failed: ice:GetEventCallback in cn-beijing failed: Forbidden.RAM "
+        + text.split("Forbidden.RAM ", 1)[1].splitlines()[0],
+        "error: preview failed",
+    ]
+    assert '"steps"' not in text
 
 
 def test_preview_route_without_any_json(tmp_path: Path, project: Path) -> None:
@@ -429,7 +436,7 @@ def test_config_route_without_preview(tmp_path: Path, monkeypatch: pytest.Monkey
     env = env_with(tmp_path, PULUMI_CONFIG_PASSPHRASE="p")
     review.review(args_for(REPO, report, "dev", "config", preview=False), env)
     assert not log.exists()
-    assert files(report) == {"drift.exit": "0\n"}
+    assert files(report) == {"drift.exit": "0\n", "preview.skipped": "not requested\n"}
 
 
 def test_config_route_without_the_passphrase_skips_the_preview(

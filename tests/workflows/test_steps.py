@@ -132,7 +132,6 @@ def test_pr_review_end_to_end(job: dict[str, str]) -> None:
     assert review.returncode == 0, review.stdout + review.stderr
     assert "local: drift from config" in review.stdout
     report = report_of(job)
-    assert checks.runner_env(job)["IMS_CALLBACKS_REPORT"] == str(report)
     # A fresh emulator has no callback configured: every region is "not configured" (exit 2).
     assert (report / "drift.exit").read_text() == "2\n"
     drift_md = (report / "drift.md").read_text(encoding="utf-8")
@@ -377,7 +376,9 @@ def test_scheduled_drift_fails_loudly(job: dict[str, str]) -> None:
         "drift.exit",
         "drift.json",
         "drift.md",
+        "preview.skipped",
     ]
+    assert (report_of(job) / "preview.skipped").read_text() == "not requested\n"
     assert pulumi_calls(job) == []  # the state-free check needs no CLI
     result = run_step("review", "Result", job, SCHEDULED)
     assert result.returncode == 1
@@ -522,7 +523,8 @@ def test_setup_installs_the_project_in_its_working_directory(
     step = run_step("setup", "Install the project's dependencies", env, inputs, cwd=workspace)
     assert step.returncode == 0, step.stdout + step.stderr
     assert log.read_text().splitlines() == [
-        f"{project}|-m uv venv --quiet --seed --allow-existing {project / 'venv'}",
+        f"{project}|-m uv venv --quiet --seed --allow-existing"
+        f" --python {tmp_path / 'bin' / 'python'} {project / 'venv'}",
         f"{project}|-m uv pip install --quiet --python {project / 'venv'}"
         f" -r {project / 'requirements.txt'}",
     ]

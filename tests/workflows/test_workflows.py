@@ -331,7 +331,7 @@ def test_pull_request_jobs_with_secrets_or_grants_skip_forks(pr: checks.Workflow
     for path in checks.workflow_files():
         assert checks.check_fork_guard(checks.load(path)) == [], path.name
     assert checks.jobs(pr)["review"]["if"] == checks.FORK_GUARD
-    assert checks.jobs(pr)["comment"]["if"] == f"always() && {checks.FORK_GUARD}"
+    assert checks.jobs(pr)["comment"]["if"] == f"${{{{ !cancelled() && {checks.FORK_GUARD} }}}}"
 
 
 @pytest.mark.parametrize("job", ["review", "comment"])
@@ -805,11 +805,13 @@ def test_the_review_action_always_uploads_and_judges() -> None:
     assert names == ["Assume the role (OIDC)", "Drift and preview", "Upload the report", "Result"]
     run = checks.step_named(review, "Drift and preview")["run"]
     assert '"$IMS_CALLBACKS_PYTHON" "$GITHUB_ACTION_PATH/review.py" --stack "$STACK"' in run
-    assert 'echo "IMS_CALLBACKS_REPORT=$report" >> "$GITHUB_ENV"' in run
+    assert 'report="$RUNNER_TEMP/ims-callbacks-report/$STACK"' in run
     upload = checks.step_named(review, "Upload the report")
     assert upload["if"] == "always()"
     assert upload["with"]["name"] == "report-${{ inputs.stack }}"
-    assert upload["with"]["path"] == "${{ env.IMS_CALLBACKS_REPORT }}"
+    # the stack's own folder, never one an earlier step left in the environment
+    assert upload["with"]["path"] == "${{ runner.temp }}/ims-callbacks-report/${{ inputs.stack }}"
+    assert upload["with"]["overwrite"] is True  # a re-run of the job replaces its report
     result = checks.step_named(review, "Result")
     assert result["if"] == "always()"
     assert result["env"]["FAIL_ON_DRIFT"] == "${{ inputs.fail-on-drift }}"
@@ -840,7 +842,7 @@ def test_pr_comment_step_uses_the_hidden_marker(pr: checks.Workflow) -> None:
     assert checks.check_comment_step(checks.action("pr-comment")) == []
     comment = checks.jobs(pr)["comment"]
     assert comment["needs"] == "review"
-    assert comment["if"].startswith("always()")
+    assert comment["if"].startswith("${{ !cancelled()")  # not after a cancellation
     assert checks.steps(comment)[0]["with"] == {
         "persist-credentials": False,
         "sparse-checkout": ".github",
@@ -878,7 +880,7 @@ def test_drift_schedule_fails_loudly_and_keeps_an_issue(schedule: checks.Workflo
     setup = checks.steps(checks.jobs(schedule)["drift"])[1]
     assert setup["with"] == {"pulumi": "false", "install": "false"}
     report = checks.jobs(schedule)["report"]
-    assert report["if"] == "always()"
+    assert report["if"] == "${{ !cancelled() }}"
     assert report["needs"] == "drift"
     issue = checks.action("drift-issue")
     script = next(

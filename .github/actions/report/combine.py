@@ -256,7 +256,7 @@ def header(reports: Sequence[StackReport], mode: str, meta: str) -> str:
     if mode == "pr":
         lines += [
             "| Stack | Drift (live vs. this branch's stack file) "
-            "| Preview (`pulumi preview --refresh --diff`) |",
+            "| Preview (`pulumi preview --refresh`) |",
             "|---|---|---|",
         ]
         for r in reports:

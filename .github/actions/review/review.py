@@ -154,6 +154,21 @@ def resources_text(document: str) -> str:
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 
+def failure_text(text: str, document: str) -> str:
+    """What a failed ``--json`` preview said: its error diagnostics and the lines around the
+    JSON document (never the document itself: it holds every resource's state)."""
+    inside = set(document.splitlines())
+    lines = [line for line in text.splitlines() if line not in inside]
+    try:
+        diagnostics = json.loads(document).get("diagnostics") or [] if document else []
+    except (ValueError, AttributeError):
+        diagnostics = []
+    for item in diagnostics:
+        if isinstance(item, dict) and str(item.get("severity", "")).startswith("error"):
+            lines.append(str(item.get("message", "")).rstrip())
+    return "\n".join(line for line in lines if line.strip()) + "\n"
+
+
 def preview_route(args: argparse.Namespace, env: Mapping[str, str], report: Path) -> None:
     """``pulumi preview --refresh --json``, then the drift rendered from it."""
     raw = report / "preview.log"
@@ -163,8 +178,8 @@ def preview_route(args: argparse.Namespace, env: Mapping[str, str], report: Path
     document = json_document(text)
     (report / "preview.json").write_text(document, encoding="utf-8")
     (report / "preview.exit").write_text(f"{code}\n", encoding="utf-8")
-    summary = resources_text(document)
-    (report / "preview.txt").write_text(summary or text, "utf-8")
+    summary = resources_text(document) or failure_text(text, document)
+    (report / "preview.txt").write_text(summary, "utf-8")
     raw.unlink(missing_ok=True)
     codes = []
     for fmt, name in (("markdown", "drift.md"), ("json", "drift.json")):
@@ -195,7 +210,9 @@ def review(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     if route == "config":
         code = drift_check(args, env, report)
         (report / "drift.exit").write_text(f"{code}\n", encoding="utf-8")
-        if args.preview and not (report / "preview.skipped").exists():
+        if not args.preview:
+            (report / "preview.skipped").write_text("not requested\n", encoding="utf-8")
+        elif not (report / "preview.skipped").exists():
             command = preview_command(args, env, "--diff", "--color", "never")
             command.append("--suppress-progress")
             pcode = run(command, args.project_dir, env, report / "preview.txt")

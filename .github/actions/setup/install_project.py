@@ -15,6 +15,7 @@ Each command is printed before it runs; the first that fails stops the run with 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+PYTHON = shutil.which("python") or "python"
+"""The interpreter the setup action put first on PATH (its ``python-version``), never one that
+uv would pick from a ``.python-version`` file or download."""
 
 
 def _runtime(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -52,7 +57,7 @@ def _python_env(folder: Path, options: Mapping[str, Any]) -> list[list[str]]:
     if venv:
         target = str(folder / str(venv))
         return [
-            [*uv, "venv", "--quiet", "--seed", "--allow-existing", target],
+            [*uv, "venv", "--quiet", "--seed", "--allow-existing", "--python", PYTHON, target],
             [*uv, "pip", "install", "--quiet", "--python", target, *install],
         ]
     return [[*uv, "pip", "install", "--quiet", "--system", *install]]
