@@ -9,9 +9,12 @@ of the composite actions in .github/actions/ (a user's repository calls the same
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -544,3 +547,14 @@ def step_command(
     folder = step.get("working-directory")
     where = cwd / evaluate(str(folder), context) if folder else cwd
     return str(step["run"]), full, where
+
+
+def load_script(name: str, path: Path) -> ModuleType:
+    """An action's script imported as module ``name`` (registered: dataclasses look it up)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -8,7 +8,6 @@ or made for real through the STS SDK against a loopback STS double (tests/fakes/
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import stat
 import subprocess
@@ -18,13 +17,12 @@ import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any, ClassVar
 
 import pytest
 
 from tests.fakes.sts import RoleCredentials, StsCall, StsDouble, StsRefusal
-from tests.workflows.checks import ACTIONS
+from tests.workflows.checks import ACTIONS, load_script
 
 SCRIPT = ACTIONS / "aliyun-oidc" / "aliyun_oidc.py"
 ROLE = "acs:ram::1234567890123456:role/ims-callbacks-prod-preview"
@@ -32,17 +30,7 @@ PROVIDER = "acs:ram::1234567890123456:oidc-provider/github-actions"
 BEARER = "request-bearer-0123456789"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("aliyun_oidc", SCRIPT)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-oidc = _load()
+oidc = load_script("aliyun_oidc", SCRIPT)
 
 
 def _jwt(claims: dict[str, Any]) -> str:

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.workflows.checks import ACTIONS, MARKER, REPO
+from tests.workflows.checks import ACTIONS, MARKER, REPO, load_script
 
 GOLDEN = REPO / "tests" / "drift" / "golden" / "drift.md"
 LIMIT = 65_536
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("combine", ACTIONS / "report" / "combine.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-combine = _load()
+combine = load_script("combine", ACTIONS / "report" / "combine.py")
 
 PREVIEW = """Previewing update (dev):
   pulumi:pulumi:Stack: (same)

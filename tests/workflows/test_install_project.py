@@ -3,32 +3,19 @@ a Pulumi project's dependencies, for this repository and for projects of other l
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.workflows.checks import ACTIONS, REPO
+from tests.workflows.checks import ACTIONS, REPO, load_script
 
 SCRIPT = ACTIONS / "setup" / "install_project.py"
 UV = ["python", "-m", "uv"]
 PULUMI_INSTALL = ["pulumi", "install"]
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("install_project", SCRIPT)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-install_project = _load()
+install_project = load_script("install_project", SCRIPT)
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,33 +8,21 @@ emulator, test_engine_preview.py with the real CLI); the drift tool is the real 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.workflows.checks import ACTIONS, MARKER, REPO
+from tests.workflows.checks import ACTIONS, MARKER, REPO, load_script
 
 FIXTURES = REPO / "tests" / "drift" / "fixtures"
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-review = _load("review", ACTIONS / "review" / "review.py")
-combine = _load("combine", ACTIONS / "report" / "combine.py")
+review = load_script("review", ACTIONS / "review" / "review.py")
+combine = load_script("combine", ACTIONS / "report" / "combine.py")
 
 
 def write(path: Path, text: str) -> Path:
