@@ -36,16 +36,6 @@ CACHE_ROOT = Path(
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test here runs act and the real engine, all on one worker, in file order."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.workflows)
-            item.add_marker(pytest.mark.engine)
-            item.add_marker(pytest.mark.xdist_group("act"))
-
-
 @pytest.fixture(scope="session")
 def pulumi_path(language_hosts: Path) -> tuple[Path, ...]:
     """What the pulumi/actions stand-in puts on PATH: the CLI, language hosts, alicloud double."""
@@ -92,11 +82,12 @@ def tools(
     return (act_bin, pulumi_path, node_modules)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def world(
     tmp_path_factory: pytest.TempPathFactory, tools: tuple[Path, tuple[Path, ...], Path]
 ) -> Iterator[ActWorld]:
-    """This repository's copy with dev and prod initialised on a file backend, fakes running."""
+    """This repository's copy with dev and prod initialised on a file backend, fakes running:
+    a world of its own for each test, so that no test depends on another's runs."""
     with ExitStack() as resources:
         world = open_world(resources, tmp_path_factory.mktemp("act"), tools)
         point_stacks_at(world.repo, world.emulators)

@@ -30,6 +30,8 @@ from tests.workflows.act.harness import (
     git_repo,
 )
 
+pytestmark = [pytest.mark.workflows, pytest.mark.engine]
+
 CONSUMER = "acme/media-app"
 TAG = f"v{VERSION}"
 URL = "https://media.example.com/hooks/hangzhou"
@@ -105,7 +107,7 @@ def workflow() -> dict[str, object]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def consumer(
     tmp_path_factory: pytest.TempPathFactory, tools: tuple[Path, tuple[Path, ...], Path]
 ) -> Iterator[tuple[ActWorld, Path]]:

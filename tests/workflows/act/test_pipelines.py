@@ -1,4 +1,4 @@
-"""This repository's three workflows, run by act end to end (the tests run in file order).
+"""This repository's three workflows, run by act end to end, each test in a world of its own.
 
 Push to main deploys dev then prod; a pull request gets one sticky comment; a fork's pull
 request gets nothing; a wrong passphrase fails loudly and writes nothing; the schedule opens one
@@ -18,6 +18,8 @@ import pytest
 from tests.workflows.act import events
 from tests.workflows.act.checks import assert_no_secrets
 from tests.workflows.act.harness import OIDC_PROVIDER_ARN, ROLE_ARN, ActRun, ActWorld
+
+pytestmark = [pytest.mark.workflows, pytest.mark.engine]
 
 MARKER = "<!-- ims-callbacks-drift -->"
 PR = 7
@@ -58,7 +60,16 @@ def backend_digest(world: ActWorld) -> str:
     return digest.hexdigest()
 
 
-def test_push_deploys_dev_then_prod_with_sts_credentials(world: ActWorld) -> None:
+@pytest.fixture
+def deployed(world: ActWorld) -> ActWorld:
+    """The world after a push to main deployed both stacks; counters and calls zeroed."""
+    run = world.run("push", "deploy.yml", events.push())
+    assert run.exit_code == 0, run.log[-3000:]
+    reset_counters(world)
+    return world
+
+
+def test_push_deploys_dev_then_prod_and_a_rerun_changes_nothing(world: ActWorld) -> None:
     run = world.run("push", "deploy.yml", events.push())
 
     assert run.exit_code == 0, run.log[-3000:]
@@ -79,8 +90,6 @@ def test_push_deploys_dev_then_prod_with_sts_credentials(world: ActWorld) -> Non
         assert world.github.minted(call.params["OIDCToken"]) is not None
     assert_no_secrets(world, run)
 
-
-def test_a_second_push_changes_nothing(world: ActWorld) -> None:
     reset_counters(world)
     run = world.run("push", "deploy.yml", events.push())
 
@@ -92,7 +101,8 @@ def test_a_second_push_changes_nothing(world: ActWorld) -> None:
     assert_no_secrets(world, run)
 
 
-def test_pull_request_gets_one_sticky_comment_created_then_updated(world: ActWorld) -> None:
+def test_pull_request_gets_one_sticky_comment_created_then_updated(deployed: ActWorld) -> None:
+    world = deployed
     world.github.add_pull_request(PR)
     world.emulators["dev"].control.console_edit("cn-beijing", {"CallbackURL": CONSOLE_URL})
     reset_counters(world)
@@ -129,7 +139,6 @@ def test_pull_request_gets_one_sticky_comment_created_then_updated(world: ActWor
 
 
 def test_fork_pull_request_is_skipped_and_gets_no_secret(world: ActWorld) -> None:
-    reset_counters(world)
     before = len(world.sts.calls)
     fork = events.pull_request(PR + 1, head="stranger/ims-callbacks")
 
@@ -143,9 +152,10 @@ def test_fork_pull_request_is_skipped_and_gets_no_secret(world: ActWorld) -> Non
     assert_no_secrets(world, run)
 
 
-def test_wrong_passphrase_fails_with_an_error_row_and_writes_nothing(world: ActWorld) -> None:
+def test_wrong_passphrase_fails_with_an_error_row_and_writes_nothing(deployed: ActWorld) -> None:
+    world = deployed
+    world.github.add_pull_request(PR)
     state = backend_digest(world)
-    reset_counters(world)
     wrong = "not-the-passphrase-0123"
 
     run = world.run(
@@ -168,9 +178,9 @@ def test_wrong_passphrase_fails_with_an_error_row_and_writes_nothing(world: ActW
     assert_no_secrets(world, run, extra=[wrong])
 
 
-def test_schedule_opens_one_drift_issue_and_closes_it_when_in_sync(world: ActWorld) -> None:
+def test_schedule_opens_one_drift_issue_and_closes_it_when_in_sync(deployed: ActWorld) -> None:
+    world = deployed
     world.emulators["dev"].control.console_edit("cn-beijing", {"CallbackURL": CONSOLE_URL})
-    reset_counters(world)
     drifted = world.run("schedule", "drift-schedule.yml", events.schedule())
 
     assert drifted.exit_code != 0
