@@ -57,6 +57,7 @@ HOST_ONLY = (
     "RUNNER_",
     "VIRTUAL_ENV",
     "PYTHONPATH",
+    "PYENV_VERSION",
     "PYTEST_",
     "FAKE_ALICLOUD_",
 )
