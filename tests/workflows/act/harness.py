@@ -148,11 +148,6 @@ class ActRun:
     log: str
     artifacts: Path
 
-    def step_lines(self, job: str, needle: str) -> list[str]:
-        """Log lines of ``job`` (its name as act prints it) that contain ``needle``."""
-        prefix = f"[{job}]"
-        return [ln for ln in self.log.splitlines() if prefix in ln and needle in ln]
-
 
 @dataclass
 class ActWorld:
